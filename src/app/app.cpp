@@ -1,0 +1,150 @@
+#include "app/app.hpp"
+
+#include <signal.h>
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <fstream>
+#include <stdexcept>
+
+#include <spdlog/async.h>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "app/idempotency_store.hpp"
+#include "app/ops_routes.hpp"
+#include "auth/auth_routes.hpp"
+#include "auth/auth_service.hpp"
+#include "auth/tokens.hpp"
+#include "auth/user_service.hpp"
+#include "companies/company_routes.hpp"
+#include "companies/company_service.hpp"
+#include "customers/customer_routes.hpp"
+#include "customers/customer_service.hpp"
+#include "http/server.hpp"
+
+namespace rapport::app {
+
+std::shared_ptr<spdlog::logger> MakeLogger(const std::string& level) {
+  if (auto existing = spdlog::get("rapport")) return existing;
+  spdlog::init_thread_pool(32768, 1);
+  auto sink = std::make_shared<spdlog::sinks::stdout_sink_mt>();
+  auto logger = std::make_shared<spdlog::async_logger>(
+      "rapport", sink, spdlog::thread_pool(), spdlog::async_overflow_policy::block);
+  logger->set_pattern("%v");
+  logger->set_level(spdlog::level::from_str(level));
+  logger->flush_on(spdlog::level::trace);
+  spdlog::register_logger(logger);
+  return logger;
+}
+
+std::unique_ptr<db::Database> OpenDatabase(const Config& config) {
+  db::Options options;
+  options.pool_size = config.db_pool;
+  options.sqlite_synchronous_full = config.sqlite_synchronous_full;
+  return db::Database::Open(config.db, options);
+}
+
+std::string ResolveJwtSecret(const Config& config) {
+  if (!config.jwt_secret.empty()) return config.jwt_secret;
+  auto url = db::ParseUrl(config.db);
+  if (!url || url->engine != db::Engine::kSqlite) {
+    throw std::runtime_error(
+        "RAPPORT_JWT_SECRET is required with PostgreSQL (every node must sign with the same key)");
+  }
+  if (url->target == ":memory:") return auth::NewOpaqueToken();
+  const auto path = std::filesystem::path(url->target).parent_path() / "jwt-secret";
+  if (std::ifstream in(path); in) {
+    std::string secret;
+    std::getline(in, secret);
+    if (secret.size() >= 32) return secret;
+    throw std::runtime_error(fmt::format("{} holds no usable secret; remove it to regenerate", path.string()));
+  }
+  const std::string secret = auth::NewOpaqueToken();
+  const auto previous = umask(077);
+  std::ofstream out(path);
+  umask(previous);
+  out << secret << "\n";
+  if (!out) throw std::runtime_error(fmt::format("cannot write {}", path.string()));
+  return secret;
+}
+
+struct Application::Services {
+  Services(const Config& c, db::Database& d, std::shared_ptr<spdlog::logger> l)
+      : config(c),
+        database(d),
+        log(std::move(l)),
+        auth(database, ResolveJwtSecret(config)),
+        users(database, auth),
+        companies(database),
+        customers(database, companies),
+        idempotency(database) {}
+
+  Config config;
+  db::Database& database;
+  std::shared_ptr<spdlog::logger> log;
+  http::Metrics metrics;
+  http::Router router;
+  auth::AuthService auth;
+  auth::UserService users;
+  companies::CompanyService companies;
+  customers::CustomerService customers;
+  DbIdempotencyStore idempotency;
+};
+
+Application::Application(Config config, db::Database& database,
+                         std::shared_ptr<spdlog::logger> log)
+    : services_(std::make_unique<Services>(config, database, std::move(log))) {
+  Services& s = *services_;
+  RegisterOpsRoutes(s.router, s.database, s.metrics, s.config.metrics_token);
+  auth::RegisterAuthRoutes(s.router, s.auth, s.users);
+  companies::RegisterCompanyRoutes(s.router, s.companies);
+  customers::RegisterCustomerRoutes(s.router, s.customers);
+  s.metrics.AddGauge("rapport_db_pool_connections", "Database connections in the pool.",
+                     [size = s.config.db_pool] { return static_cast<double>(size); });
+}
+
+Application::~Application() = default;
+
+http::Router& Application::router() { return services_->router; }
+http::Metrics& Application::metrics() { return services_->metrics; }
+
+int Application::Serve() {
+  Services& s = *services_;
+  // Signals are taken by sigwait below, not by whichever thread they would interrupt.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  http::ServerOptions options;
+  options.host = s.config.host;
+  options.port = s.config.port;
+  options.threads = s.config.threads;
+  options.ip_rate = s.config.rate_limit;
+  options.ip_burst = s.config.rate_limit * 2;
+  options.principal_rate = s.config.rate_limit / 2;
+  options.principal_burst = s.config.rate_limit;
+  if (s.config.rate_limit <= 0) options.strict_rate = 0;
+  http::Server server(options, s.router,
+                      [&s](std::string_view token) { return s.auth.Authenticate(token); },
+                      &s.idempotency, s.metrics, s.log);
+  const int port = server.Start();
+  s.log->info(nlohmann::json({{"event", "listening"},
+                              {"host", s.config.host},
+                              {"port", port},
+                              {"url", fmt::format("http://{}:{}", s.config.host, port)}})
+                  .dump());
+  int signal = 0;
+  sigwait(&signals, &signal);
+  s.log->info(nlohmann::json({{"event", "stopping"}, {"signal", signal}}).dump());
+  server.Stop();
+  s.log->flush();
+  return 0;
+}
+
+}  // namespace rapport::app

@@ -1,0 +1,157 @@
+#include "app/config.hpp"
+
+#include <charconv>
+#include <cstdlib>
+#include <fstream>
+
+#include <fmt/format.h>
+
+#include "core/text.hpp"
+
+extern char** environ;
+
+namespace rapport::app {
+
+const std::map<std::string, std::string>& ConfigNames() {
+  static const std::map<std::string, std::string> names = {
+      {"RAPPORT_DB", "database URL: sqlite://PATH or postgres://..."},
+      {"RAPPORT_HOST", "address to listen on"},
+      {"RAPPORT_PORT", "port to listen on (0 picks a free one)"},
+      {"RAPPORT_PUBLIC_URL", "base of links in emails"},
+      {"RAPPORT_JWT_SECRET", "HS256 key of access tokens (generated beside a SQLite database)"},
+      {"RAPPORT_METRICS_TOKEN", "bearer token required by /metrics when set"},
+      {"RAPPORT_INBOUND_SECRET", "bearer secret of POST /emails/inbound"},
+      {"RAPPORT_CURRENCY", "default ISO 4217 currency"},
+      {"RAPPORT_THREADS", "HTTP worker threads"},
+      {"RAPPORT_DB_POOL", "database connections"},
+      {"RAPPORT_SQLITE_SYNC", "full (default) or normal"},
+      {"RAPPORT_RATE_LIMIT", "requests per second per client IP; 0 turns limits off"},
+      {"RAPPORT_LOG_LEVEL", "debug, info, warn or error"},
+      {"RAPPORT_SMTP_URL", "smtp://host:port or smtps://host:port"},
+      {"RAPPORT_SMTP_HOST", "SMTP host"},
+      {"RAPPORT_SMTP_PORT", "SMTP port"},
+      {"RAPPORT_SMTP_TLS", "none, starttls or tls"},
+      {"RAPPORT_SMTP_USER", "SMTP user"},
+      {"RAPPORT_SMTP_PASSWORD", "SMTP password"},
+      {"RAPPORT_SMTP_FROM", "From address of outgoing mail"},
+      {"RAPPORT_AI_PROVIDER", "gemini or openai"},
+      {"RAPPORT_AI_URL", "AI endpoint base URL"},
+      {"RAPPORT_AI_KEY", "AI API key"},
+      {"RAPPORT_AI_MODEL", "AI model name"},
+  };
+  return names;
+}
+
+namespace {
+
+// KEY=VALUE lines; KEY is a RAPPORT_* name or the same in lower case without the prefix
+// (`port = 9090`). Blank lines and lines starting with # are skipped.
+core::Status ReadFile(const std::string& path, std::map<std::string, std::string>& into) {
+  std::ifstream file(path);
+  if (!file) return core::Error::Invalid("RAPPORT_CONFIG", fmt::format("cannot read {}", path));
+  std::string line;
+  int number = 0;
+  while (std::getline(file, line)) {
+    ++number;
+    std::string text = core::Trim(line);
+    if (text.empty() || text.front() == '#') continue;
+    auto eq = text.find('=');
+    if (eq == std::string::npos) {
+      return core::Error::Invalid("RAPPORT_CONFIG", fmt::format("{}:{}: expected KEY=VALUE", path, number));
+    }
+    std::string key = core::Trim(text.substr(0, eq));
+    std::string value = core::Trim(text.substr(eq + 1));
+    if (value.size() >= 2 && (value.front() == '"' || value.front() == '\'') &&
+        value.back() == value.front()) {
+      value = value.substr(1, value.size() - 2);
+    }
+    if (!key.starts_with("RAPPORT_")) {
+      for (char& c : key) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+      key = "RAPPORT_" + key;
+    }
+    into[key] = value;
+  }
+  return core::Ok{};
+}
+
+bool ParseSize(const std::string& text, long min, long max, long& out) {
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
+  return ec == std::errc() && ptr == text.data() + text.size() && out >= min && out <= max;
+}
+
+}  // namespace
+
+core::Result<Config> LoadConfig(const std::map<std::string, std::string>& flags) {
+  std::map<std::string, std::string> values;
+  std::string file;
+  if (const char* path = std::getenv("RAPPORT_CONFIG")) file = path;
+  if (auto it = flags.find("RAPPORT_CONFIG"); it != flags.end()) file = it->second;
+  if (!file.empty()) {
+    if (auto read = ReadFile(file, values); !read) return read.error();
+  }
+  for (char** env = environ; *env != nullptr; ++env) {
+    std::string_view entry(*env);
+    if (!entry.starts_with("RAPPORT_")) continue;
+    auto eq = entry.find('=');
+    if (eq == std::string_view::npos) continue;
+    std::string key(entry.substr(0, eq));
+    if (key == "RAPPORT_CONFIG" || !ConfigNames().contains(key)) continue;
+    values[key] = std::string(entry.substr(eq + 1));
+  }
+  for (const auto& [key, value] : flags) {
+    if (key != "RAPPORT_CONFIG") values[key] = value;
+  }
+
+  Config config;
+  std::vector<core::FieldError> errors;
+  for (const auto& [key, value] : values) {
+    long n = 0;
+    if (!ConfigNames().contains(key)) {
+      errors.push_back({key, "is not a known setting"});
+    } else if (key == "RAPPORT_DB") {
+      config.db = value;
+    } else if (key == "RAPPORT_HOST") {
+      config.host = value;
+    } else if (key == "RAPPORT_PORT") {
+      if (!ParseSize(value, 0, 65535, n)) errors.push_back({key, "must be a port number"});
+      config.port = static_cast<int>(n);
+    } else if (key == "RAPPORT_PUBLIC_URL") {
+      config.public_url = value;
+    } else if (key == "RAPPORT_JWT_SECRET") {
+      if (!value.empty() && value.size() < 32) errors.push_back({key, "must be at least 32 characters"});
+      config.jwt_secret = value;
+    } else if (key == "RAPPORT_METRICS_TOKEN") {
+      config.metrics_token = value;
+    } else if (key == "RAPPORT_INBOUND_SECRET") {
+      config.inbound_secret = value;
+    } else if (key == "RAPPORT_CURRENCY") {
+      config.currency = value;
+    } else if (key == "RAPPORT_THREADS") {
+      if (!ParseSize(value, 1, 1024, n)) errors.push_back({key, "must be 1 to 1024"});
+      config.threads = static_cast<std::size_t>(n);
+    } else if (key == "RAPPORT_DB_POOL") {
+      if (!ParseSize(value, 1, 256, n)) errors.push_back({key, "must be 1 to 256"});
+      config.db_pool = static_cast<std::size_t>(n);
+    } else if (key == "RAPPORT_SQLITE_SYNC") {
+      if (value != "full" && value != "normal") errors.push_back({key, "must be full or normal"});
+      config.sqlite_synchronous_full = value != "normal";
+    } else if (key == "RAPPORT_RATE_LIMIT") {
+      if (!ParseSize(value, 0, 10000000, n)) errors.push_back({key, "must be a whole number ≥ 0"});
+      config.rate_limit = static_cast<double>(n);
+    } else if (key == "RAPPORT_LOG_LEVEL") {
+      if (value != "debug" && value != "info" && value != "warn" && value != "error") {
+        errors.push_back({key, "must be debug, info, warn or error"});
+      }
+      config.log_level = value;
+    } else {
+      config.extra[key] = value;
+    }
+  }
+  if (!errors.empty()) return core::Error::Invalid(std::move(errors));
+  if (config.public_url.empty()) {
+    config.public_url = fmt::format("http://{}:{}", config.host, config.port);
+  }
+  return config;
+}
+
+}  // namespace rapport::app

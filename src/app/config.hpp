@@ -1,0 +1,40 @@
+#pragma once
+
+#include <cstddef>
+#include <map>
+#include <string>
+
+#include "core/result.hpp"
+
+namespace rapport::app {
+
+// Everything the server reads from outside. Each field has a RAPPORT_* name; values come
+// from, in rising precedence: the optional config file (RAPPORT_CONFIG or --config), the
+// environment, then command-line flags.
+struct Config {
+  std::string db = "sqlite://./data/rapport.db";  // RAPPORT_DB
+  std::string host = "127.0.0.1";                 // RAPPORT_HOST
+  int port = 8080;                                // RAPPORT_PORT (0: any free port)
+  std::string public_url;                         // RAPPORT_PUBLIC_URL (default http://HOST:PORT)
+  std::string jwt_secret;                         // RAPPORT_JWT_SECRET
+  std::string metrics_token;                      // RAPPORT_METRICS_TOKEN
+  std::string inbound_secret;                     // RAPPORT_INBOUND_SECRET
+  std::string currency = "USD";                   // RAPPORT_CURRENCY
+  std::size_t threads = 16;                       // RAPPORT_THREADS (HTTP worker threads)
+  std::size_t db_pool = 8;                        // RAPPORT_DB_POOL (connections)
+  bool sqlite_synchronous_full = true;            // RAPPORT_SQLITE_SYNC = full | normal
+  double rate_limit = 200;                        // RAPPORT_RATE_LIMIT (req/s per IP; 0 = off)
+  std::string log_level = "info";                 // RAPPORT_LOG_LEVEL
+
+  // SMTP, AI and OIDC settings, kept as given for the capabilities that read them.
+  std::map<std::string, std::string> extra;
+};
+
+// The names the loader knows, for error messages and docs.
+const std::map<std::string, std::string>& ConfigNames();
+
+// Builds the configuration from the file, the environment and `flags` (keyed by RAPPORT_*
+// names). Invalid or unknown settings give an Invalid error naming them.
+core::Result<Config> LoadConfig(const std::map<std::string, std::string>& flags);
+
+}  // namespace rapport::app

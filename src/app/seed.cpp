@@ -1,0 +1,156 @@
+#include "app/seed.hpp"
+
+#include <algorithm>
+#include <array>
+#include <random>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "app/progress.hpp"
+#include "core/ids.hpp"
+#include "core/text.hpp"
+#include "core/time.hpp"
+
+namespace rapport::app {
+
+namespace {
+
+constexpr std::array kFirstNames = {
+    "Ada",   "Alan",  "Grace", "Linus", "Margaret", "Ken",    "Barbara", "Dennis", "Frances",
+    "John",  "Maria", "Liam",  "Olivia", "Noah",    "Emma",   "Lucas",   "Sofia",  "Mateo",
+    "Amara", "Kenji", "Priya", "Omar",  "Chen",    "Ingrid", "Tariq",   "Yuki",   "Elena",
+    "Kwame", "Nadia", "Hugo",  "Leila", "Sven",    "Aiko",   "Diego",   "Fatima", "Tomas"};
+constexpr std::array kLastNames = {
+    "Lovelace", "Turing", "Hopper",  "Torvalds", "Hamilton", "Thompson", "Liskov", "Ritchie",
+    "Allen",    "Backus", "Garcia",  "Nguyen",   "Smith",    "Okafor",   "Kowalski", "Rossi",
+    "Silva",    "Tanaka", "Sharma",  "Haddad",   "Wang",     "Larsen",   "Mensah",  "Petrov",
+    "Dubois",   "Moreau", "Schmidt", "Novak",    "Costa",    "Ibrahim",  "Kim",     "Jensen"};
+constexpr std::array kCompanyWords = {
+    "Acme",   "Globex", "Initech", "Umbrella", "Stark",  "Wayne",  "Wonka",   "Hooli",
+    "Vandelay", "Pied Piper", "Soylent", "Tyrell", "Cyberdyne", "Aperture", "Massive", "Nimbus",
+    "Blue Harbor", "Northwind", "Contoso", "Fabrikam", "Oakridge", "Silverline", "Redwood", "Summit"};
+constexpr std::array kCompanySuffixes = {"Inc", "Ltd", "GmbH", "Labs", "Group", "Systems",
+                                         "Partners", "Co", "Studio", "Logistics"};
+constexpr std::array kTags = {"vip", "newsletter", "trial", "enterprise", "smb", "partner",
+                              "event-2026", "referral", "churn-risk", "upsell"};
+constexpr std::array kSources = {"website", "referral", "event", "cold-call", "partner", "ads"};
+constexpr std::array kIndustries = {"software", "retail", "finance", "health", "logistics",
+                                    "education", "manufacturing", "media"};
+
+struct Company {
+  std::string id;
+  std::string name;
+  std::string domain;
+};
+
+std::string Slug(std::string_view text) {
+  std::string slug;
+  for (char c : text) {
+    if (std::isalnum(static_cast<unsigned char>(c))) {
+      slug += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    }
+  }
+  return slug;
+}
+
+std::vector<Company> SeedCompanies(db::Database& database, std::mt19937& rng, int64_t count) {
+  std::vector<Company> companies;
+  const std::string now = core::FormatTimestamp(core::Now());
+  for (int64_t i = 0; i < count; ++i) {
+    std::string base = fmt::format("{} {}", kCompanyWords[rng() % kCompanyWords.size()],
+                                   kCompanySuffixes[rng() % kCompanySuffixes.size()]);
+    std::string name = i < static_cast<int64_t>(kCompanyWords.size()) ? base
+                                                                       : fmt::format("{} {}", base, i);
+    companies.push_back({core::NewId(), name, Slug(name) + ".example"});
+  }
+  database.Write([&](db::Session& session) -> core::Status {
+    for (Company& company : companies) {
+      session.Exec(db::Query("INSERT INTO companies (id, name, domain, phone, address, created_at, "
+                             "updated_at) VALUES (")
+                       .Param(company.id).Sql(", ").Param(company.name).Sql(", ")
+                       .Param(company.domain).Sql(", ")
+                       .Param(fmt::format("+1 555 {:04}", rng() % 10000)).Sql(", ")
+                       .Param(fmt::format("{} Market Street", 1 + rng() % 999)).Sql(", ")
+                       .Param(now).Sql(", ").Param(now).Sql(") ON CONFLICT DO NOTHING"));
+      // A name that already existed keeps its company.
+      session.First(db::Query("SELECT id FROM companies WHERE lower(name) = ")
+                        .Param(core::ToLowerAscii(company.name)),
+                    [&](const db::Row& row) { company.id = row.Text("id"); });
+    }
+    return core::Ok{};
+  });
+  return companies;
+}
+
+}  // namespace
+
+int64_t Seed(db::Database& database, const SeedOptions& options) {
+  std::mt19937 rng(options.random_seed ^ static_cast<uint32_t>(core::Now().time_since_epoch().count()));
+  const int64_t company_count = std::clamp<int64_t>(options.customers / 20, 5, 5000);
+  const auto companies = SeedCompanies(database, rng, company_count);
+
+  ProgressBar bar("seed customers", options.customers);
+  const core::Timestamp now = core::Now();
+  constexpr int64_t kBatch = 1000;
+  int64_t added = 0;
+  for (int64_t start = 0; start < options.customers; start += kBatch) {
+    const int64_t end = std::min(options.customers, start + kBatch);
+    database.Write([&](db::Session& session) -> core::Status {
+      for (int64_t i = start; i < end; ++i) {
+        const std::string id = core::NewId();
+        const std::string first = kFirstNames[rng() % kFirstNames.size()];
+        const std::string last = kLastNames[rng() % kLastNames.size()];
+        const Company& company = companies[rng() % companies.size()];
+        const int roll = static_cast<int>(rng() % 100);
+        const char* status = roll < 40 ? "lead" : roll < 65 ? "prospect" : roll < 95 ? "customer" : "churned";
+        const bool buyer = std::string_view(status) == "customer" || std::string_view(status) == "churned";
+        const core::Timestamp created = now - std::chrono::minutes(rng() % (2 * 365 * 24 * 60));
+        const std::string created_at = core::FormatTimestamp(created);
+        std::vector<std::string> tags;
+        for (int t = static_cast<int>(rng() % 3); t > 0; --t) {
+          std::string tag = kTags[rng() % kTags.size()];
+          if (std::find(tags.begin(), tags.end(), tag) == tags.end()) tags.push_back(tag);
+        }
+        nlohmann::json attributes = {{"source", kSources[rng() % kSources.size()]},
+                                     {"industry", kIndustries[rng() % kIndustries.size()]}};
+        const int64_t visits = buyer ? 1 + rng() % 40 : 0;
+        const int64_t spend = buyer ? visits * (1000 + rng() % 50000) : 0;
+        std::optional<std::string> last_visit;
+        if (buyer) last_visit = core::FormatTimestamp(created + (now - created) / 2);
+
+        db::Query insert(
+            "INSERT INTO customers (id, name, first_name, last_name, email, phone, company_id, "
+            "status, notes, tags, attributes, total_spend, num_visits, last_visit_at, created_at, "
+            "updated_at) VALUES (");
+        insert.Param(id).Sql(", ").Param(first + " " + last).Sql(", ").Param(first).Sql(", ");
+        insert.Param(last).Sql(", ");
+        insert.Param(fmt::format("{}.{}.{}@{}", core::ToLowerAscii(first), core::ToLowerAscii(last),
+                                 id.substr(24), company.domain)).Sql(", ");
+        insert.Param(fmt::format("+1 555 {:04}", rng() % 10000)).Sql(", ").Param(company.id);
+        insert.Sql(", ").Param(status).Sql(", ").Param(std::optional<std::string>()).Sql(", ");
+        insert.Param(nlohmann::json(tags).dump()).Sql(", ").Param(attributes.dump()).Sql(", ");
+        insert.Param(spend).Sql(", ").Param(visits).Sql(", ").Param(last_visit).Sql(", ");
+        insert.Param(created_at).Sql(", ").Param(created_at).Sql(")");
+        session.Exec(insert);
+        for (const std::string& tag : tags) {
+          session.Exec(db::Query("INSERT INTO customer_tags (customer_id, tag) VALUES (")
+                           .Param(id).Sql(", ").Param(tag).Sql(")"));
+        }
+        session.Exec(db::Query("INSERT INTO customer_status_changes (id, customer_id, from_status, "
+                               "to_status, changed_at) VALUES (")
+                         .Param(core::NewId()).Sql(", ").Param(id).Sql(", NULL, ")
+                         .Param(status).Sql(", ").Param(created_at).Sql(")"));
+      }
+      return core::Ok{};
+    });
+    added = end;
+    bar.Set(added);
+  }
+  bar.Finish();
+  return added;
+}
+
+}  // namespace rapport::app

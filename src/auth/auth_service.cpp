@@ -1,0 +1,305 @@
+#include "auth/auth_service.hpp"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "auth/password.hpp"
+#include "auth/tokens.hpp"
+#include "core/ids.hpp"
+#include "core/text.hpp"
+#include "core/time.hpp"
+
+namespace rapport::auth {
+
+namespace {
+
+constexpr auto kCacheTtl = std::chrono::seconds(5);
+
+std::string At(core::Timestamp t) { return core::FormatTimestamp(t); }
+
+int64_t UnixSeconds(core::Timestamp t) {
+  return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
+}
+
+User NewUserRecord(const NewUser& input) {
+  User user;
+  user.id = core::NewId();
+  user.email = input.email;
+  user.name = input.name;
+  user.role = input.role;
+  user.password_hash = HashPassword(input.password);
+  user.created_at = user.updated_at = At(core::Now());
+  return user;
+}
+
+}  // namespace
+
+AuthService::AuthService(db::Database& database, std::string jwt_secret)
+    : database_(database), secret_(std::move(jwt_secret)), users_(database.engine()) {}
+
+core::Result<User> AuthService::Bootstrap(const NewUser& input) {
+  User user = NewUserRecord(input);  // hash outside the transaction: it takes a while
+  user.role = core::Role::kAdmin;
+  return database_.Write([&](db::Session& session) -> core::Result<User> {
+    const core::Error taken = core::Error::Conflict("the installation already has users");
+    if (users_.Count(session) > 0) return taken;
+    // The marker row makes concurrent bootstraps on several nodes collide on its key.
+    try {
+      session.Exec(db::Query("INSERT INTO app_settings (setting_key, value, updated_at) VALUES "
+                             "('bootstrap_admin', ")
+                       .Param(user.id)
+                       .Sql(", ")
+                       .Param(user.created_at)
+                       .Sql(")"));
+    } catch (const std::exception& e) {
+      if (db::IsUniqueViolation(e)) return taken;
+      throw;
+    }
+    if (auto inserted = users_.Insert(session, user); !inserted) return inserted.error();
+    return user;
+  });
+}
+
+core::Result<User> AuthService::CreateUser(const NewUser& input) {
+  User user = NewUserRecord(input);
+  return database_.Write([&](db::Session& session) -> core::Result<User> {
+    if (auto inserted = users_.Insert(session, user); !inserted) return inserted.error();
+    return user;
+  });
+}
+
+TokenPair AuthService::IssueTokens(db::Session& session, std::string_view kind,
+                                   std::string_view id, std::string_view role,
+                                   std::string_view family) {
+  const core::Timestamp now = core::Now();
+  AccessClaims claims{std::string(id), std::string(kind), std::string(role), UnixSeconds(now),
+                      UnixSeconds(now) + kAccessTokenSeconds, core::NewId()};
+  TokenPair pair;
+  pair.access_token = SignAccessToken(claims, secret_);
+  pair.refresh_token = NewOpaqueToken();
+  db::Query insert(
+      "INSERT INTO refresh_tokens (token_hash, family_id, principal_kind, principal_id, "
+      "expires_at, created_at) VALUES (");
+  insert.Param(HashOpaqueToken(pair.refresh_token)).Sql(", ");
+  insert.Param(family.empty() ? core::NewId() : std::string(family)).Sql(", ");
+  insert.Param(kind).Sql(", ").Param(id).Sql(", ");
+  insert.Param(At(now + std::chrono::days(kRefreshTokenDays))).Sql(", ").Param(At(now)).Sql(")");
+  session.Exec(insert);
+  return pair;
+}
+
+LoginOutcome AuthService::Login(std::string_view email, std::string_view password,
+                                std::string_view ip) {
+  const std::string email_key = core::ToLowerAscii(email);
+  const core::Timestamp now = core::Now();
+  const std::string window_start = At(now - std::chrono::minutes(kLoginWindowMinutes));
+
+  struct Throttle {
+    int64_t by_email = 0;
+    int64_t by_ip = 0;
+    std::string oldest;
+  };
+  auto throttle = database_.Read([&](db::Session& session) {
+    Throttle t;
+    t.by_email = session.Scalar(db::Query("SELECT count(*) FROM login_failures WHERE email = ")
+                                    .Param(email_key)
+                                    .Sql(" AND failed_at >= ")
+                                    .Param(window_start));
+    t.by_ip = session.Scalar(db::Query("SELECT count(*) FROM login_failures WHERE ip = ")
+                                 .Param(ip)
+                                 .Sql(" AND failed_at >= ")
+                                 .Param(window_start));
+    return t;
+  });
+  LoginOutcome outcome;
+  if (throttle.by_email >= kMaxFailuresPerEmail || throttle.by_ip >= kMaxFailuresPerIp) {
+    // Conservative: the window is a sliding one, so the budget comes back within it.
+    outcome.result = core::Error::TooManyRequests(kLoginWindowMinutes * 60);
+    return outcome;
+  }
+
+  auto user = database_.Read([&](db::Session& session) { return users_.FindByEmail(session, email); });
+  // Verify against a dummy hash when there is no such user, so timing does not reveal
+  // which emails have accounts.
+  const bool password_ok = VerifyPassword(user ? user->password_hash : DummyHash(), password);
+  if (!user || !password_ok || !user->active) {
+    database_.Write([&](db::Session& session) -> core::Status {
+      session.Exec(db::Query("DELETE FROM login_failures WHERE email = ")
+                       .Param(email_key)
+                       .Sql(" AND failed_at < ")
+                       .Param(window_start));
+      session.Exec(db::Query("INSERT INTO login_failures (email, ip, failed_at) VALUES (")
+                       .Param(email_key)
+                       .Sql(", ")
+                       .Param(ip)
+                       .Sql(", ")
+                       .Param(At(now))
+                       .Sql(")"));
+      return core::Ok{};
+    });
+    outcome.result = core::Error::Unauthorized("invalid email or password");
+    outcome.delay = std::chrono::milliseconds(
+        std::min<int64_t>(3000, 200 * (throttle.by_email + 1)));
+    return outcome;
+  }
+  auto tokens = database_.Write([&](db::Session& session) -> core::Result<TokenPair> {
+    return IssueTokens(session, "user", user->id, core::RoleName(user->role));
+  });
+  outcome.result = std::make_pair(std::move(*tokens), std::move(*user));
+  return outcome;
+}
+
+core::Result<TokenPair> AuthService::Refresh(std::string_view refresh_token) {
+  const std::string hash = HashOpaqueToken(refresh_token);
+  const std::string now = At(core::Now());
+  const core::Error invalid = core::Error::Unauthorized("the refresh token is not valid");
+  bool reused = false;
+  auto result = database_.Write([&](db::Session& session) -> core::Result<TokenPair> {
+    struct Stored {
+      std::string family, kind, id, expires_at;
+      std::optional<std::string> used_at, revoked_at;
+    };
+    std::optional<Stored> stored;
+    session.First(db::Query("SELECT family_id, principal_kind, principal_id, expires_at, used_at, "
+                            "revoked_at FROM refresh_tokens WHERE token_hash = ")
+                      .Param(hash),
+                  [&](const db::Row& row) {
+                    stored = Stored{row.Text("family_id"), row.Text("principal_kind"),
+                                    row.Text("principal_id"), row.Text("expires_at"),
+                                    row.OptText("used_at"), row.OptText("revoked_at")};
+                  });
+    if (!stored || stored->revoked_at || stored->expires_at <= now) return invalid;
+    // Claim the token atomically: of two concurrent refreshes only one changes the row.
+    const int64_t claimed = session.Exec(db::Query("UPDATE refresh_tokens SET used_at = ")
+                                             .Param(now)
+                                             .Sql(" WHERE token_hash = ")
+                                             .Param(hash)
+                                             .Sql(" AND used_at IS NULL AND revoked_at IS NULL"));
+    if (stored->used_at || claimed != 1) {
+      reused = true;
+      return invalid;
+    }
+    std::string role;
+    if (stored->kind == "user") {
+      auto user = users_.FindById(session, stored->id);
+      if (!user || !user->active) return invalid;
+      role = core::RoleName(user->role);
+    }
+    return IssueTokens(session, stored->kind, stored->id, role, stored->family);
+  });
+  if (reused) {
+    // A rotated token came back: someone holds a copy. Revoke the whole family (in its own
+    // transaction, as the one above was rolled back with the error).
+    database_.Write([&](db::Session& session) -> core::Status {
+      session.Exec(db::Query("UPDATE refresh_tokens SET revoked_at = ")
+                       .Param(now)
+                       .Sql(" WHERE revoked_at IS NULL AND family_id IN (SELECT family_id FROM "
+                            "refresh_tokens WHERE token_hash = ")
+                       .Param(hash)
+                       .Sql(")"));
+      return core::Ok{};
+    });
+  }
+  return result;
+}
+
+void AuthService::Logout(std::string_view refresh_token) {
+  const std::string hash = HashOpaqueToken(refresh_token);
+  database_.Write([&](db::Session& session) -> core::Status {
+    session.Exec(db::Query("UPDATE refresh_tokens SET revoked_at = ")
+                     .Param(At(core::Now()))
+                     .Sql(" WHERE revoked_at IS NULL AND family_id IN (SELECT family_id FROM "
+                          "refresh_tokens WHERE token_hash = ")
+                     .Param(hash)
+                     .Sql(")"));
+    return core::Ok{};
+  });
+}
+
+void AuthService::RevokeAll(db::Session& session, std::string_view kind, std::string_view id) {
+  session.Exec(db::Query("UPDATE refresh_tokens SET revoked_at = ")
+                   .Param(At(core::Now()))
+                   .Sql(" WHERE revoked_at IS NULL AND principal_kind = ")
+                   .Param(kind)
+                   .Sql(" AND principal_id = ")
+                   .Param(id));
+}
+
+core::Result<core::Principal> AuthService::Authenticate(std::string_view access_token) {
+  const int64_t now = UnixSeconds(core::Now());
+  auto verified = VerifyAccessToken(access_token, secret_, now);
+  if (const auto* error = std::get_if<TokenError>(&verified)) {
+    return core::Error::Unauthorized(*error == TokenError::kExpired
+                                         ? "the access token has expired"
+                                         : "the access token is not valid");
+  }
+  const AccessClaims& claims = std::get<AccessClaims>(verified);
+  core::Principal principal;
+  principal.id = claims.subject;
+  if (claims.kind != "user") {
+    return core::Error::Unauthorized("the access token is not valid");
+  }
+  principal.kind = core::Principal::Kind::kUser;
+
+  const auto clock_now = std::chrono::steady_clock::now();
+  {
+    std::lock_guard lock(cache_mutex_);
+    auto it = cache_.find(claims.subject);
+    if (it != cache_.end() && it->second.expires > clock_now) {
+      if (!it->second.active) return core::Error::Unauthorized("the user is deactivated");
+      principal.role = it->second.role;
+      return principal;
+    }
+  }
+  auto user = database_.Read(
+      [&](db::Session& session) { return users_.FindById(session, claims.subject); });
+  if (!user) return core::Error::Unauthorized("the access token is not valid");
+  {
+    std::lock_guard lock(cache_mutex_);
+    if (cache_.size() > 100000) cache_.clear();
+    cache_[user->id] = {user->active, user->role, clock_now + kCacheTtl};
+  }
+  if (!user->active) return core::Error::Unauthorized("the user is deactivated");
+  principal.role = user->role;
+  return principal;
+}
+
+void AuthService::Forget(std::string_view user_id) {
+  std::lock_guard lock(cache_mutex_);
+  cache_.erase(std::string(user_id));
+}
+
+core::Result<User> AuthService::Me(const core::Principal& principal) {
+  auto user = database_.Read(
+      [&](db::Session& session) { return users_.FindById(session, principal.id); });
+  if (!user) return core::Error::NotFound("user", principal.id);
+  return *user;
+}
+
+core::Result<User> AuthService::UpdateMe(const core::Principal& principal,
+                                         const UserChanges& changes) {
+  auto current = Me(principal);
+  if (!current) return current;
+  std::optional<std::string> new_hash;
+  if (changes.password.value) {
+    if (!VerifyPassword(current->password_hash, *changes.current_password.value)) {
+      return core::Error::Invalid("current_password", "is not the current password");
+    }
+    new_hash = HashPassword(*changes.password.value);
+  }
+  return database_.Write([&](db::Session& session) -> core::Result<User> {
+    auto user = users_.FindById(session, principal.id);
+    if (!user) return core::Error::NotFound("user", principal.id);
+    if (changes.name.value) user->name = *changes.name.value;
+    if (changes.notify_by_email.value) user->notify_by_email = *changes.notify_by_email.value;
+    if (new_hash) {
+      user->password_hash = *new_hash;
+      RevokeAll(session, "user", user->id);  // other sessions sign in again
+    }
+    users_.Update(session, *user);
+    return *user;
+  });
+}
+
+}  // namespace rapport::auth

@@ -1,0 +1,35 @@
+#pragma once
+
+#include <string_view>
+
+#include "auth/auth_service.hpp"
+#include "auth/user.hpp"
+#include "auth/user_store.hpp"
+#include "core/page.hpp"
+#include "core/principal.hpp"
+#include "core/result.hpp"
+#include "db/database.hpp"
+
+namespace rapport::auth {
+
+// Staff user administration. Admins manage users; managers may list and read them; anyone
+// may read themselves. Deleting deactivates: the record and its history stay.
+class UserService {
+ public:
+  UserService(db::Database& database, AuthService& auth);
+
+  core::Result<core::Page> List(const core::Principal& who, const UserStore::Filter& filter,
+                                const core::PageRequest& page);
+  core::Result<User> Create(const core::Principal& who, const NewUser& input);
+  core::Result<User> Get(const core::Principal& who, std::string_view id);
+  // PreconditionFailed when `expected_version` is given and stale.
+  core::Result<User> Update(const core::Principal& who, std::string_view id,
+                            const UserChanges& changes, std::optional<int64_t> expected_version);
+  core::Status Deactivate(const core::Principal& who, std::string_view id);
+
+ private:
+  db::Database& database_;
+  AuthService& auth_;
+};
+
+}  // namespace rapport::auth

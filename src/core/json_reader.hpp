@@ -1,0 +1,80 @@
+#pragma once
+
+#include <cstdint>
+#include <initializer_list>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/error.hpp"
+
+namespace rapport::core {
+
+// A field of a write body: absent, explicitly null, or a value. PATCH tells the three apart.
+template <class T>
+struct Field {
+  bool present = false;
+  std::optional<T> value;  // empty when absent or null
+
+  bool is_null() const { return present && !value; }
+  const T& operator*() const { return *value; }
+  const T* operator->() const { return &*value; }
+};
+
+struct TextRule {
+  std::size_t min = 0;
+  std::size_t max = 1000;
+  bool trim = true;
+};
+
+// Reads the fields of a JSON object body, collecting every problem with its field name.
+// Each getter marks its key as known; Finish() reports keys nobody asked for as unknown
+// fields, and read-only keys as such, so a body can never set what it should not.
+//
+//   JsonReader in(body);
+//   auto name = in.Text("name", {.min = 1, .max = 200});
+//   in.ReadOnly({"id", "created_at"});
+//   if (auto error = in.Finish()) return *error;
+class JsonReader {
+ public:
+  explicit JsonReader(const nlohmann::json& object) : object_(object) {}
+
+  Field<std::string> Text(std::string_view key, TextRule rule = {});
+  // A string that must be one of `allowed`.
+  Field<std::string> Enum(std::string_view key, std::initializer_list<std::string_view> allowed);
+  Field<std::string> Email(std::string_view key);
+  Field<std::string> Id(std::string_view key);         // a UUID
+  Field<std::string> Timestamp(std::string_view key);  // RFC 3339, normalised to UTC
+  Field<int64_t> Integer(std::string_view key, int64_t min, int64_t max);
+  Field<bool> Boolean(std::string_view key);
+  Field<int64_t> Money(std::string_view key);  // minor units
+  Field<std::vector<std::string>> TextList(std::string_view key, std::size_t max_items,
+                                           TextRule item_rule = {});
+  Field<nlohmann::json> Object(std::string_view key);  // any JSON object
+
+  // Marks keys that may not be written; present ones are reported as read-only.
+  void ReadOnly(std::initializer_list<std::string_view> keys);
+  // Adds a problem found by the caller.
+  void Fail(std::string_view field, std::string_view message);
+  bool has_errors() const { return !errors_.empty(); }
+
+  // The collected problems (unknown and read-only fields included) as one Invalid error.
+  std::optional<Error> Finish();
+
+ private:
+  const nlohmann::json* Take(std::string_view key);
+
+  const nlohmann::json& object_;
+  std::set<std::string, std::less<>> seen_;
+  std::vector<FieldError> errors_;
+};
+
+// Parses a request body that must be a JSON object: Malformed on invalid JSON, Invalid when
+// it is valid JSON of another type.
+std::optional<Error> ParseJsonObject(std::string_view text, nlohmann::json& out);
+
+}  // namespace rapport::core

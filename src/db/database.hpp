@@ -1,0 +1,197 @@
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <exception>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <variant>
+#include <vector>
+
+#include "core/result.hpp"
+
+namespace soci {
+class session;
+class connection_pool;
+class row;
+class soci_error;
+}  // namespace soci
+
+namespace rapport::db {
+
+enum class Engine { kSqlite, kPostgres };
+
+// A parsed database URL: `sqlite://PATH` (sqlite:///abs/path, sqlite://./rel/path,
+// sqlite://:memory:) or `postgres://...` / `postgresql://...` (a libpq URI).
+struct Url {
+  Engine engine = Engine::kSqlite;
+  std::string target;  // the file path for SQLite, the libpq URI for PostgreSQL
+};
+// Returns nullopt when the URL names neither engine.
+std::optional<Url> ParseUrl(std::string_view url);
+
+// SQL text with values bound by name, never pasted into the text. Build it in pieces:
+//   Query q("SELECT id FROM customers WHERE 1=1");
+//   if (status) q.Sql(" AND status = ").Param(*status);
+class Query {
+ public:
+  using Value = std::variant<std::nullptr_t, std::string, long long, double>;
+
+  Query() = default;
+  explicit Query(std::string_view sql) : sql_(sql) {}
+
+  Query& Sql(std::string_view fragment) {
+    sql_.append(fragment);
+    return *this;
+  }
+  // Appends a placeholder for `value`.
+  Query& Param(Value value);
+  Query& Param(std::string_view value) { return Param(Value(std::string(value))); }
+  Query& Param(const std::string& value) { return Param(Value(value)); }
+  Query& Param(const char* value) { return Param(Value(std::string(value))); }
+  Query& Param(int value) { return Param(Value(static_cast<long long>(value))); }
+  Query& Param(int64_t value) { return Param(Value(static_cast<long long>(value))); }
+  Query& Param(bool value) { return Param(Value(value ? 1LL : 0LL)); }
+  template <class T>
+  Query& Param(const std::optional<T>& value) {
+    return value ? Param(*value) : Param(Value(nullptr));
+  }
+  // Appends `a, b, c` placeholders for a list (for IN (...)).
+  template <class Range>
+  Query& ParamList(const Range& values) {
+    bool first = true;
+    for (const auto& v : values) {
+      if (!first) sql_.append(", ");
+      first = false;
+      Param(v);
+    }
+    return *this;
+  }
+
+  const std::string& sql() const { return sql_; }
+  const std::vector<Value>& values() const { return values_; }
+
+ private:
+  std::string sql_;
+  std::vector<Value> values_;
+};
+
+// One row of a result. Reading a column by name; NULL reads as nullopt from the Opt*
+// getters and as the empty value ("" / 0) from the others. Integer columns that an engine
+// reports as text (SQLite expressions) are converted.
+class Row {
+ public:
+  explicit Row(const soci::row& row) : row_(row) {}
+  std::string Text(std::string_view column) const;
+  std::optional<std::string> OptText(std::string_view column) const;
+  int64_t Int(std::string_view column) const;
+  std::optional<int64_t> OptInt(std::string_view column) const;
+  double Real(std::string_view column) const;
+  bool Bool(std::string_view column) const { return Int(column) != 0; }
+  std::optional<int64_t> IntAt(std::size_t index) const;
+
+ private:
+  std::size_t Index(std::string_view column) const;
+  const soci::row& row_;
+};
+
+// A connection, borrowed from the pool for the duration of a Read or Write callback.
+class Session {
+ public:
+  explicit Session(soci::session& session) : session_(session) {}
+  // Runs a statement; returns the number of rows it changed.
+  int64_t Exec(const Query& query);
+  // Calls `fn` for each row.
+  void ForEach(const Query& query, const std::function<void(const Row&)>& fn);
+  // Calls `fn` with the first row, if any; returns whether there was one.
+  bool First(const Query& query, const std::function<void(const Row&)>& fn);
+  // The single integer a query like SELECT count(*) returns.
+  int64_t Scalar(const Query& query);
+  soci::session& raw() { return session_; }
+
+ private:
+  soci::session& session_;
+};
+
+// True when the exception reports a UNIQUE (or primary key) violation.
+bool IsUniqueViolation(const std::exception& e);
+// True when the exception reports a FOREIGN KEY violation (a reference to a missing row).
+bool IsForeignKeyViolation(const std::exception& e);
+
+struct Options {
+  std::size_t pool_size = 8;
+  bool sqlite_synchronous_full = true;  // false: synchronous=NORMAL
+};
+
+// The database: a pool of read connections and a write path.
+//
+// On SQLite every write goes through one writer thread that groups the transactions queued
+// by concurrent callers into one COMMIT (one fsync shared by many requests); each caller's
+// work runs inside its own SAVEPOINT, so one caller's failure rolls back only its own
+// changes. On PostgreSQL each write is its own transaction on a pooled connection.
+//
+// Thread-safe. Read() and Write() block the calling thread until done.
+class Database {
+ public:
+  // Opens the pool and the writer. Throws std::runtime_error when the database cannot be
+  // opened.
+  static std::unique_ptr<Database> Open(std::string_view url, const Options& options = {});
+  ~Database();
+  Database(const Database&) = delete;
+  Database& operator=(const Database&) = delete;
+
+  Engine engine() const { return url_.engine; }
+  bool is_sqlite() const { return url_.engine == Engine::kSqlite; }
+  const std::string& sqlite_path() const { return url_.target; }
+
+  // Runs `fn(Session&)` on a pooled connection outside any explicit transaction.
+  template <class F>
+  auto Read(F&& fn) -> decltype(fn(std::declval<Session&>())) {
+    std::optional<decltype(fn(std::declval<Session&>()))> result;
+    WithConnection([&](Session& session) { result.emplace(fn(session)); });
+    return std::move(*result);
+  }
+
+  // Runs `fn(Session&) -> core::Result<T>` in a transaction: committed when it returns a
+  // value, rolled back when it returns an error or throws (the exception is rethrown here).
+  template <class F>
+  auto Write(F&& fn) -> decltype(fn(std::declval<Session&>())) {
+    using R = decltype(fn(std::declval<Session&>()));
+    std::optional<R> result;
+    RunWrite([&](Session& session) {
+      result.emplace(fn(session));
+      return result->ok();
+    });
+    return std::move(*result);
+  }
+
+  // Whether the database answers a trivial query.
+  bool Ping();
+
+ private:
+  struct PendingWrite;
+  Database(Url url, const Options& options);
+  void WithConnection(const std::function<void(Session&)>& work);
+  void RunWrite(const std::function<bool(Session&)>& work);
+  void WriterLoop();
+
+  Url url_;
+  Options options_;
+  std::unique_ptr<soci::connection_pool> pool_;
+
+  // SQLite group commit.
+  std::unique_ptr<soci::session> writer_session_;
+  std::mutex writer_mutex_;
+  std::condition_variable writer_wakeup_;
+  std::deque<PendingWrite*> writer_queue_;
+  bool stopping_ = false;
+  std::thread writer_;
+};
+
+}  // namespace rapport::db

@@ -1,0 +1,81 @@
+#include "http/router.hpp"
+
+#include <stdexcept>
+
+namespace rapport::http {
+
+namespace {
+
+template <class Out>
+void Split(std::string_view path, std::vector<Out>& out) {
+  out.clear();
+  std::size_t start = 1;  // paths start with '/'
+  while (start <= path.size()) {
+    std::size_t end = path.find('/', start);
+    if (end == std::string_view::npos) end = path.size();
+    out.emplace_back(path.substr(start, end - start));
+    start = end + 1;
+  }
+}
+
+}  // namespace
+
+void Router::Add(Method method, std::string pattern, Handler handler, RouteOptions options) {
+  if (pattern.empty() || pattern.front() != '/') {
+    throw std::logic_error("route patterns start with '/': " + pattern);
+  }
+  Route route{method, std::move(pattern), std::move(handler), std::move(options), routes_.size(),
+              {}};
+  Split(route.pattern, route.segments);
+  routes_.push_back(std::move(route));
+}
+
+bool Router::Matches(const Route& route, const std::vector<std::string_view>& segments) {
+  if (route.segments.size() != segments.size()) return false;
+  for (std::size_t i = 0; i < segments.size(); ++i) {
+    const std::string& want = route.segments[i];
+    if (!want.empty() && want.front() == ':') {
+      if (segments[i].empty()) return false;
+    } else if (want != segments[i]) {
+      return false;
+    }
+  }
+  return true;
+}
+
+Router::Match Router::Find(Method method, std::string_view path, Request& request) const {
+  thread_local std::vector<std::string_view> segments;
+  Split(path, segments);
+  Match match;
+  // A literal segment beats a parameter (/customers/batch over /customers/:id): prefer the
+  // candidate with the most literal segments.
+  int best_literals = -1;
+  for (const Route& route : routes_) {
+    if (!Matches(route, segments)) continue;
+    if (route.method != method) {
+      if (match.allowed.find(MethodName(route.method)) == std::string::npos) {
+        if (!match.allowed.empty()) match.allowed += ", ";
+        match.allowed += MethodName(route.method);
+      }
+      continue;
+    }
+    int literals = 0;
+    for (const auto& s : route.segments) literals += s.empty() || s.front() != ':';
+    if (literals > best_literals) {
+      best_literals = literals;
+      match.route = &route;
+    }
+  }
+  if (match.route) {
+    request.path_params_.clear();
+    for (std::size_t i = 0; i < segments.size(); ++i) {
+      const std::string& want = match.route->segments[i];
+      if (!want.empty() && want.front() == ':') {
+        request.path_params_.emplace_back(std::string_view(want).substr(1), segments[i]);
+      }
+    }
+  }
+  return match;
+}
+
+}  // namespace rapport::http

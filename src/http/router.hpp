@@ -1,0 +1,76 @@
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "http/request.hpp"
+#include "http/response.hpp"
+
+namespace rapport::http {
+
+using Handler = std::function<Response(const Request&)>;
+
+// Who may call a route. The server authenticates before the handler runs.
+enum class Access {
+  kPublic,  // anyone; a token is not required (and not read)
+  kStaff,   // a staff user's access token
+  kPortal,  // a customer-portal access token
+};
+
+struct RouteOptions {
+  Access access = Access::kStaff;
+  // Content types a request body may have (when it has one).
+  std::vector<std::string> consumes = {"application/json"};
+  std::size_t max_body_bytes = 1 << 20;
+  // Counted against the stricter bucket (login, signup, token refresh).
+  bool strict_rate_limit = false;
+};
+
+struct Route {
+  Method method;
+  std::string pattern;  // e.g. /api/v1/customers/:id
+  Handler handler;
+  RouteOptions options;
+  std::size_t index = 0;  // position in Router::routes()
+  std::vector<std::string> segments;
+};
+
+// Maps method + path to a route. Patterns are '/'-separated; a segment `:name` matches any
+// one non-empty segment and is available as Request::PathParam(name).
+class Router {
+ public:
+  void Add(Method method, std::string pattern, Handler handler, RouteOptions options = {});
+  void Get(std::string pattern, Handler handler, RouteOptions options = {}) {
+    Add(Method::kGet, std::move(pattern), std::move(handler), std::move(options));
+  }
+  void Post(std::string pattern, Handler handler, RouteOptions options = {}) {
+    Add(Method::kPost, std::move(pattern), std::move(handler), std::move(options));
+  }
+  void Patch(std::string pattern, Handler handler, RouteOptions options = {}) {
+    Add(Method::kPatch, std::move(pattern), std::move(handler), std::move(options));
+  }
+  void Put(std::string pattern, Handler handler, RouteOptions options = {}) {
+    Add(Method::kPut, std::move(pattern), std::move(handler), std::move(options));
+  }
+  void Delete(std::string pattern, Handler handler, RouteOptions options = {}) {
+    Add(Method::kDelete, std::move(pattern), std::move(handler), std::move(options));
+  }
+
+  struct Match {
+    const Route* route = nullptr;  // null: no route for this method
+    std::string allowed;           // with no route: methods allowed for the path ("" → 404)
+  };
+  // Finds the route; fills the path parameters of `request` on a match.
+  Match Find(Method method, std::string_view path, Request& request) const;
+
+  const std::vector<Route>& routes() const { return routes_; }
+
+ private:
+  static bool Matches(const Route& route, const std::vector<std::string_view>& segments);
+  std::vector<Route> routes_;
+};
+
+}  // namespace rapport::http

@@ -1,0 +1,74 @@
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/principal.hpp"
+#include "core/result.hpp"
+#include "http/metrics.hpp"
+#include "http/rate_limiter.hpp"
+#include "http/router.hpp"
+
+namespace spdlog {
+class logger;
+}
+
+namespace rapport::http {
+
+// Keeps the first response to a POST that carried an Idempotency-Key, so a retry gets it
+// again instead of doing the work twice. Implementations must be safe to call concurrently.
+class IdempotencyStore {
+ public:
+  struct Saved {
+    bool same_request = true;  // false: the key was used with another request body
+    bool in_progress = false;  // the first request has not finished yet
+    Response response;
+  };
+  virtual ~IdempotencyStore() = default;
+  // Claims `key` for `owner` and this request; nullopt when it was free (the caller then
+  // runs the request and calls Finish or Release), else what was saved for it.
+  virtual std::optional<Saved> Claim(const std::string& owner, std::string_view key,
+                                     std::string_view request_fingerprint) = 0;
+  virtual void Finish(const std::string& owner, std::string_view key, const Response& response) = 0;
+  // Frees the key after a failure that a retry may fix.
+  virtual void Release(const std::string& owner, std::string_view key) = 0;
+};
+
+// Turns a bearer token into a principal (Unauthorized when it is not valid).
+using Authenticator = std::function<core::Result<core::Principal>(std::string_view token)>;
+
+struct ServerOptions {
+  std::string host = "127.0.0.1";
+  int port = 8080;  // 0: any free port
+  std::size_t threads = 16;
+  double ip_rate = 200, ip_burst = 400;                // per client IP, every request
+  double principal_rate = 100, principal_burst = 200;  // per signed-in principal
+  double strict_rate = 0.2, strict_burst = 20;         // per client IP, login and signup
+};
+
+// The HTTP server: RESTinio on a thread pool, and in front of every route the same chain:
+// request id, routing (404/405), rate limits, body size and media type, authentication,
+// idempotency, the handler, then one JSON access-log line and metrics.
+class Server {
+ public:
+  Server(ServerOptions options, const Router& router, Authenticator authenticate,
+         IdempotencyStore* idempotency, Metrics& metrics, std::shared_ptr<spdlog::logger> log);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Binds and starts serving; returns the bound port. Throws when the address is taken.
+  int Start();
+  // Stops accepting, finishes, joins the threads. Idempotent.
+  void Stop();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace rapport::http
