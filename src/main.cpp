@@ -48,7 +48,7 @@ Config LoadOrExit(const Flags& flags) {
   return *config;
 }
 
-int Migrate(rapport::db::Database& database) {
+int MigrateWithProgress(rapport::db::Database& database) {
   rapport::app::ProgressBar bar("migrate", rapport::db::LatestMigration());
   int applied = rapport::db::Migrate(database, [&](int done, int) { bar.Set(done); });
   bar.Finish();
@@ -157,7 +157,7 @@ int main(int argc, char** argv) {
     if (cli.got_subcommand(serve)) return Serve(config);
     if (cli.got_subcommand(migrate)) {
       auto database = rapport::app::OpenDatabase(config);
-      fmt::print("{} migrations applied\n", Migrate(*database));
+      fmt::print("{} migrations applied\n", MigrateWithProgress(*database));
       return 0;
     }
     if (user->got_subcommand(user_create)) {

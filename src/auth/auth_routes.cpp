@@ -35,7 +35,7 @@ core::Result<std::string> ReadTokenBody(const Request& request, std::string_view
   if (auto error = core::ParseJsonObject(request.body(), body)) return *error;
   core::JsonReader in(body);
   auto token = in.Text(key, {.min = 1, .max = 512, .trim = false});
-  if (!token.value && !in.has_errors()) in.Fail(key, "is required");
+  in.Require(key, token);
   if (auto error = in.Finish()) return *error;
   return *token.value;
 }
@@ -62,8 +62,8 @@ class Routes {
     core::JsonReader in(body);
     auto email = in.Text("email", {.min = 1, .max = 254});
     auto password = in.Text("password", {.min = 1, .max = kMaxPasswordLength, .trim = false});
-    if (!email.value && !email.present) in.Fail("email", "is required");
-    if (!password.value && !password.present) in.Fail("password", "is required");
+    in.Require("email", email);
+    in.Require("password", password);
     if (auto error = in.Finish()) return http::Problem(*error, request);
     auto outcome = auth_.Login(*email.value, *password.value, request.client_ip());
     if (!outcome.result) {

@@ -32,10 +32,10 @@ core::Result<NewUser> ParseNewUser(const nlohmann::json& body, bool role_require
   core::Field<std::string> role;
   if (role_required) role = in.Enum("role", {"admin", "manager", "agent"});
   in.ReadOnly({"id", "created_at", "updated_at", "password_hash"});
-  if (!email.present || email.is_null()) in.Fail("email", "is required");
-  if (!password.present || password.is_null()) in.Fail("password", "is required");
-  if (!name.present || name.is_null()) in.Fail("name", "is required");
-  if (role_required && (!role.present || role.is_null())) in.Fail("role", "is required");
+  in.Require("email", email);
+  in.Require("password", password);
+  in.Require("name", name);
+  if (role_required) in.Require("role", role);
   if (auto error = in.Finish()) return *error;
   NewUser user{*email, *password, *name, core::Role::kAdmin};
   if (role_required) core::ParseRole(*role, user.role);
@@ -60,11 +60,11 @@ core::Result<UserChanges> ParseUserChanges(const nlohmann::json& body, bool self
     in.ReadOnly({"email"});
   }
   in.ReadOnly({"id", "created_at", "updated_at", "password_hash"});
-  if (changes.name.is_null()) in.Fail("name", "must not be null");
-  if (changes.role.is_null()) in.Fail("role", "must not be null");
-  if (changes.active.is_null()) in.Fail("active", "must not be null");
-  if (changes.notify_by_email.is_null()) in.Fail("notify_by_email", "must not be null");
-  if (changes.password.is_null()) in.Fail("password", "must not be null");
+  in.NotNull("name", changes.name);
+  in.NotNull("role", changes.role);
+  in.NotNull("active", changes.active);
+  in.NotNull("notify_by_email", changes.notify_by_email);
+  in.NotNull("password", changes.password);
   if (auto error = in.Finish()) return *error;
   return changes;
 }

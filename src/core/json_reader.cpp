@@ -24,7 +24,8 @@ Field<std::string> JsonReader::Text(std::string_view key, TextRule rule) {
   const nlohmann::json* v = Take(key);
   if (!v) return field;
   field.present = true;
-  if (v->is_null()) return field;
+  field.null = v->is_null();
+  if (field.null) return field;
   if (!v->is_string()) {
     Fail(key, "must be a string");
     return field;
@@ -94,7 +95,8 @@ Field<int64_t> JsonReader::Integer(std::string_view key, int64_t min, int64_t ma
   const nlohmann::json* v = Take(key);
   if (!v) return field;
   field.present = true;
-  if (v->is_null()) return field;
+  field.null = v->is_null();
+  if (field.null) return field;
   if (!v->is_number_integer()) {
     Fail(key, "must be an integer");
   } else if (v->is_number_unsigned() && v->get<uint64_t>() > static_cast<uint64_t>(max)) {
@@ -112,7 +114,8 @@ Field<bool> JsonReader::Boolean(std::string_view key) {
   const nlohmann::json* v = Take(key);
   if (!v) return field;
   field.present = true;
-  if (v->is_null()) return field;
+  field.null = v->is_null();
+  if (field.null) return field;
   if (!v->is_boolean()) {
     Fail(key, "must be true or false");
   } else {
@@ -126,7 +129,8 @@ Field<int64_t> JsonReader::Money(std::string_view key) {
   const nlohmann::json* v = Take(key);
   if (!v) return field;
   field.present = true;
-  if (v->is_null()) return field;
+  field.null = v->is_null();
+  if (field.null) return field;
   field.value = ParseMoney(*v);
   if (!field.value) Fail(key, "must be a non-negative amount with at most 2 decimals");
   return field;
@@ -138,7 +142,8 @@ Field<std::vector<std::string>> JsonReader::TextList(std::string_view key, std::
   const nlohmann::json* v = Take(key);
   if (!v) return field;
   field.present = true;
-  if (v->is_null()) return field;
+  field.null = v->is_null();
+  if (field.null) return field;
   if (!v->is_array()) {
     Fail(key, "must be an array of strings");
     return field;
@@ -170,7 +175,8 @@ Field<nlohmann::json> JsonReader::Object(std::string_view key) {
   const nlohmann::json* v = Take(key);
   if (!v) return field;
   field.present = true;
-  if (v->is_null()) return field;
+  field.null = v->is_null();
+  if (field.null) return field;
   if (!v->is_object()) {
     Fail(key, "must be an object");
   } else {

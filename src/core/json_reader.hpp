@@ -18,9 +18,10 @@ namespace rapport::core {
 template <class T>
 struct Field {
   bool present = false;
-  std::optional<T> value;  // empty when absent or null
+  bool null = false;       // present as JSON null
+  std::optional<T> value;  // empty when absent, null or invalid
 
-  bool is_null() const { return present && !value; }
+  bool is_null() const { return null; }
   const T& operator*() const { return *value; }
   const T* operator->() const { return &*value; }
 };
@@ -55,6 +56,18 @@ class JsonReader {
   Field<std::vector<std::string>> TextList(std::string_view key, std::size_t max_items,
                                            TextRule item_rule = {});
   Field<nlohmann::json> Object(std::string_view key);  // any JSON object
+
+  // Reports `key` as required when it is absent or null (an invalid value already has its
+  // own problem).
+  template <class T>
+  void Require(std::string_view key, const Field<T>& field) {
+    if (!field.present || field.null) Fail(key, "is required");
+  }
+  // Reports `key` when it is explicitly null.
+  template <class T>
+  void NotNull(std::string_view key, const Field<T>& field) {
+    if (field.null) Fail(key, "must not be null");
+  }
 
   // Marks keys that may not be written; present ones are reported as read-only.
   void ReadOnly(std::initializer_list<std::string_view> keys);

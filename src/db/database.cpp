@@ -6,6 +6,7 @@
 #include <future>
 #include <stdexcept>
 
+#include <libpq-fe.h>
 #include <soci/postgresql/soci-postgresql.h>
 #include <soci/soci.h>
 #include <soci/sqlite3/soci-sqlite3.h>
@@ -14,9 +15,40 @@
 
 namespace rapport::db {
 
+namespace {
+
+// SOCI re-parses its connection string as `key=value` pairs, which mangles a URI; hand it
+// libpq's keyword form instead. nullopt when libpq cannot parse the URI.
+std::optional<std::string> PostgresKeywords(std::string_view uri) {
+  char* error = nullptr;
+  PQconninfoOption* options = PQconninfoParse(std::string(uri).c_str(), &error);
+  if (options == nullptr) {
+    PQfreemem(error);
+    return std::nullopt;
+  }
+  std::string keywords;
+  for (PQconninfoOption* o = options; o->keyword != nullptr; ++o) {
+    if (o->val == nullptr || *o->val == '\0') continue;
+    std::string value;
+    for (const char* c = o->val; *c != '\0'; ++c) {
+      if (*c == '\'' || *c == '\\') value += '\\';
+      value += *c;
+    }
+    fmt::format_to(std::back_inserter(keywords), "{}{}='{}'", keywords.empty() ? "" : " ",
+                   o->keyword, value);
+  }
+  PQconninfoFree(options);
+  return keywords;
+}
+
+}  // namespace
+
 std::optional<Url> ParseUrl(std::string_view url) {
   for (std::string_view prefix : {"postgres://", "postgresql://"}) {
-    if (url.starts_with(prefix)) return Url{Engine::kPostgres, std::string(url)};
+    if (!url.starts_with(prefix)) continue;
+    auto keywords = PostgresKeywords(url);
+    if (!keywords) return std::nullopt;
+    return Url{Engine::kPostgres, std::move(*keywords)};
   }
   if (url.starts_with("sqlite://") && url.size() > 9) {
     return Url{Engine::kSqlite, std::string(url.substr(9))};

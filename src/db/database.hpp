@@ -31,7 +31,7 @@ enum class Engine { kSqlite, kPostgres };
 // sqlite://:memory:) or `postgres://...` / `postgresql://...` (a libpq URI).
 struct Url {
   Engine engine = Engine::kSqlite;
-  std::string target;  // the file path for SQLite, the libpq URI for PostgreSQL
+  std::string target;  // the file path for SQLite, libpq keyword=value pairs for PostgreSQL
 };
 // Returns nullopt when the URL names neither engine.
 std::optional<Url> ParseUrl(std::string_view url);

@@ -153,8 +153,19 @@ struct ChildProcess {
   Fd stderr_fd;
 };
 
+// Settings every test server gets unless the test or the environment says otherwise: a
+// fixed signing key, which PostgreSQL deployments must configure.
+const Environment kTestDefaults = {
+    {"RAPPORT_JWT_SECRET", "test-secret-0123456789abcdef0123456789abcdef"},
+};
+
 std::vector<std::string> MergedEnvironment(const Environment& overrides) {
   std::vector<std::string> result;
+  for (const auto& [name, value] : kTestDefaults) {
+    if (!overrides.contains(name) && std::getenv(name.c_str()) == nullptr) {
+      result.push_back(name + "=" + value);
+    }
+  }
   for (char** entry = environ; *entry != nullptr; ++entry) {
     std::string_view variable(*entry);
     if (!overrides.contains(std::string(variable.substr(0, variable.find('='))))) {
