@@ -1,0 +1,154 @@
+#include "companies/company_store.hpp"
+
+#include <fmt/format.h>
+
+#include "core/ids.hpp"
+#include "core/text.hpp"
+#include "core/time.hpp"
+#include "db/keyset.hpp"
+
+namespace rapport::companies {
+
+namespace {
+
+constexpr std::string_view kColumns =
+    "id, name, domain, phone, address, version, created_at, updated_at";
+
+const std::vector<db::SortColumn> kSortColumns = {{"id", "id"},
+                                                  {"name", "lower(name)"},
+                                                  {"created_at", "created_at"},
+                                                  {"updated_at", "updated_at"}};
+
+Company FromRow(const db::Row& row) {
+  Company company;
+  company.id = row.Text("id");
+  company.name = row.Text("name");
+  company.domain = row.OptText("domain");
+  company.phone = row.OptText("phone");
+  company.address = row.OptText("address");
+  company.version = row.Int("version");
+  company.created_at = row.Text("created_at");
+  company.updated_at = row.Text("updated_at");
+  return company;
+}
+
+void AppendFilter(db::Query& query, const CompanyFilter& filter) {
+  query.Sql(" WHERE 1 = 1");
+  if (filter.q) {
+    const std::string pattern = "%" + core::EscapeLike(*filter.q) + "%";
+    query.Sql(" AND (lower(name) LIKE lower(").Param(pattern).Sql(") ESCAPE '\\'");
+    query.Sql(" OR lower(domain) LIKE lower(").Param(pattern).Sql(") ESCAPE '\\')");
+  }
+}
+
+}  // namespace
+
+std::optional<Company> CompanyStore::FindById(db::Session& session, std::string_view id) const {
+  std::optional<Company> company;
+  session.First(db::Query(fmt::format("SELECT {} FROM companies WHERE id = ", kColumns)).Param(id),
+                [&](const db::Row& row) { company = FromRow(row); });
+  return company;
+}
+
+core::Status CompanyStore::Insert(db::Session& session, const Company& company) const {
+  db::Query query(
+      "INSERT INTO companies (id, name, domain, phone, address, version, created_at, updated_at) "
+      "VALUES (");
+  query.Param(company.id).Sql(", ").Param(company.name).Sql(", ").Param(company.domain);
+  query.Sql(", ").Param(company.phone).Sql(", ").Param(company.address).Sql(", ");
+  query.Param(company.version).Sql(", ").Param(company.created_at).Sql(", ");
+  query.Param(company.updated_at).Sql(")");
+  try {
+    session.Exec(query);
+  } catch (const std::exception& e) {
+    if (db::IsUniqueViolation(e)) {
+      return core::Error::Conflict("name", "a company with this name already exists");
+    }
+    throw;
+  }
+  return core::Ok{};
+}
+
+core::Result<bool> CompanyStore::Update(db::Session& session, Company& company) const {
+  const std::string updated_at = core::FormatTimestamp(core::Now());
+  db::Query query("UPDATE companies SET name = ");
+  query.Param(company.name).Sql(", domain = ").Param(company.domain);
+  query.Sql(", phone = ").Param(company.phone).Sql(", address = ").Param(company.address);
+  query.Sql(", version = version + 1, updated_at = ").Param(updated_at);
+  query.Sql(" WHERE id = ").Param(company.id).Sql(" AND version = ").Param(company.version);
+  int64_t changed = 0;
+  try {
+    changed = session.Exec(query);
+  } catch (const std::exception& e) {
+    if (db::IsUniqueViolation(e)) {
+      return core::Error::Conflict("name", "a company with this name already exists");
+    }
+    throw;
+  }
+  if (changed == 0) return false;
+  company.version += 1;
+  company.updated_at = updated_at;
+  return true;
+}
+
+bool CompanyStore::Delete(db::Session& session, std::string_view id,
+                          std::optional<int64_t> expected_version) const {
+  db::Query query("DELETE FROM companies WHERE id = ");
+  query.Param(id);
+  if (expected_version) query.Sql(" AND version = ").Param(*expected_version);
+  return session.Exec(query) > 0;
+}
+
+std::string CompanyStore::FindOrCreateByName(db::Session& session, std::string_view name) const {
+  // A plain INSERT that hits the unique index would abort a PostgreSQL transaction;
+  // ON CONFLICT DO NOTHING (both engines) leaves it usable, and the SELECT then sees either
+  // our row or the one a concurrent writer committed first.
+  const std::string now = core::FormatTimestamp(core::Now());
+  db::Query insert(
+      "INSERT INTO companies (id, name, version, created_at, updated_at) VALUES (");
+  insert.Param(core::NewId()).Sql(", ").Param(name).Sql(", 1, ").Param(now).Sql(", ");
+  insert.Param(now).Sql(") ON CONFLICT DO NOTHING");
+  session.Exec(insert);
+  std::string id;
+  session.First(db::Query("SELECT id FROM companies WHERE lower(name) = lower(").Param(name).Sql(")"),
+                [&](const db::Row& row) { id = row.Text("id"); });
+  if (id.empty()) throw std::logic_error("company neither inserted nor found");
+  return id;
+}
+
+core::Page CompanyStore::List(db::Session& session, const CompanyFilter& filter,
+                              const core::PageRequest& page) const {
+  core::Page result;
+  if (page.include_total) {
+    db::Query count("SELECT count(*) FROM companies");
+    AppendFilter(count, filter);
+    result.total = session.Scalar(count);
+  }
+  // The sort values of the last row come from the database itself, so the cursor compares
+  // exactly what ORDER BY compared (lower() differs between engines beyond ASCII).
+  db::Query query("SELECT ");
+  query.Sql(kColumns);
+  for (std::size_t i = 0; i < page.sort.size(); ++i) {
+    query.Sql(fmt::format(", {} AS sort_{}", db::ColumnOf(kSortColumns, page.sort[i].field).expression, i));
+  }
+  query.Sql(" FROM companies");
+  AppendFilter(query, filter);
+  db::AppendKeyset(query, engine_, page.sort, kSortColumns, page.after);
+  db::AppendOrderAndLimit(query, engine_, page.sort, kSortColumns, page.limit + 1);
+  int rows = 0;
+  std::vector<std::string> last;
+  session.ForEach(query, [&](const db::Row& row) {
+    if (++rows > page.limit) return;
+    result.data.push_back(FromRow(row).ToJson());
+    if (rows == page.limit) {
+      last.clear();
+      for (std::size_t i = 0; i < page.sort.size(); ++i) {
+        last.push_back(row.Text(fmt::format("sort_{}", i)));
+      }
+    }
+  });
+  if (rows > page.limit) result.next_cursor = core::EncodeCursor(page.sort, last);
+  return result;
+}
+
+}  // namespace rapport::companies

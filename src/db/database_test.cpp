@@ -1,0 +1,185 @@
+#include "db/database.hpp"
+
+#include <gtest/gtest.h>
+#include <libpq-fe.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <filesystem>
+#include <random>
+#include <thread>
+
+#include "db/keyset.hpp"
+#include "db/migrations.hpp"
+
+namespace rapport::db {
+namespace {
+
+// A fresh database of the engine under test: a temp SQLite file, or a new database on the
+// PostgreSQL server named by RAPPORT_TEST_PG (skipped when it is not set).
+std::string FreshUrl(Engine engine) {
+  static std::atomic<int> counter{0};
+  std::random_device random;
+  const std::string name = "rapport_unit_" + std::to_string(getpid()) + "_" +
+                           std::to_string(counter++) + "_" + std::to_string(random() % 100000);
+  if (engine == Engine::kSqlite) {
+    auto dir = std::filesystem::temp_directory_path() / name;
+    std::filesystem::create_directories(dir);
+    return "sqlite://" + (dir / "test.db").string();
+  }
+  const char* admin = std::getenv("RAPPORT_TEST_PG");
+  PGconn* connection = PQconnectdb(admin);
+  PQclear(PQexec(connection, ("CREATE DATABASE " + name).c_str()));
+  PQfinish(connection);
+  std::string url = admin;
+  return url.substr(0, url.rfind('/') + 1) + name;
+}
+
+class DatabaseTest : public ::testing::TestWithParam<Engine> {
+ protected:
+  void SetUp() override {
+    if (GetParam() == Engine::kPostgres && std::getenv("RAPPORT_TEST_PG") == nullptr) {
+      GTEST_SKIP() << "RAPPORT_TEST_PG is not set";
+    }
+    database_ = Database::Open(FreshUrl(GetParam()), {.pool_size = 4});
+    database_->Read([](Session& s) {
+      return s.Exec(Query("CREATE TABLE items (id TEXT PRIMARY KEY, name TEXT NOT NULL, "
+                          "amount BIGINT NOT NULL, note TEXT)"));
+    });
+  }
+  int64_t Count() {
+    return database_->Read([](Session& s) { return s.Scalar(Query("SELECT count(*) FROM items")); });
+  }
+  core::Status Insert(Session& s, const std::string& id, int64_t amount) {
+    s.Exec(Query("INSERT INTO items (id, name, amount) VALUES (")
+               .Param(id).Sql(", ").Param("n-" + id).Sql(", ").Param(amount).Sql(")"));
+    return core::Ok{};
+  }
+  std::unique_ptr<Database> database_;
+};
+
+TEST_P(DatabaseTest, ValuesAreBoundNotPasted) {
+  const std::string hostile = "x'); DROP TABLE items; --";
+  database_->Write([&](Session& s) -> core::Status {
+    s.Exec(Query("INSERT INTO items (id, name, amount, note) VALUES (")
+               .Param("1").Sql(", ").Param(hostile).Sql(", ").Param(int64_t{5}).Sql(", ")
+               .Param(std::optional<std::string>()).Sql(")"));
+    return core::Ok{};
+  });
+  database_->Read([&](Session& s) {
+    return s.First(Query("SELECT name, amount, note FROM items WHERE id = ").Param("1"),
+                   [&](const Row& row) {
+                     EXPECT_EQ(row.Text("name"), hostile);
+                     EXPECT_EQ(row.Int("amount"), 5);
+                     EXPECT_FALSE(row.OptText("note"));
+                   });
+  });
+}
+
+TEST_P(DatabaseTest, FailedWriteRollsBackOnlyItself) {
+  auto failed = database_->Write([&](Session& s) -> core::Status {
+    Insert(s, "a", 1);
+    return core::Error::Conflict("changed my mind");
+  });
+  EXPECT_FALSE(failed.ok());
+  EXPECT_TRUE(database_->Write([&](Session& s) { return Insert(s, "b", 2); }).ok());
+  EXPECT_EQ(Count(), 1);
+}
+
+TEST_P(DatabaseTest, ConcurrentWritersAllCommit) {
+  constexpr int kThreads = 16;
+  constexpr int kEach = 25;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kEach; ++i) {
+        const std::string id = std::to_string(t) + "-" + std::to_string(i);
+        // Every fifth write fails on purpose; it must not take others down with it.
+        auto result = database_->Write([&](Session& s) -> core::Status {
+          Insert(s, id, i);
+          if (i % 5 == 4) return core::Error::Conflict("planned failure");
+          return core::Ok{};
+        });
+        EXPECT_EQ(result.ok(), i % 5 != 4);
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(Count(), kThreads * kEach * 4 / 5);
+}
+
+TEST_P(DatabaseTest, ExceptionsPropagateAndRollBack) {
+  EXPECT_THROW(database_->Write([&](Session& s) -> core::Status {
+    Insert(s, "dup", 1);
+    return Insert(s, "dup", 2);  // primary key violation
+  }),
+               std::exception);
+  EXPECT_EQ(Count(), 0);
+  try {
+    database_->Write([&](Session& s) -> core::Status {
+      Insert(s, "x", 1);
+      return Insert(s, "x", 1);
+    });
+  } catch (const std::exception& e) {
+    EXPECT_TRUE(IsUniqueViolation(e)) << e.what();
+  }
+}
+
+TEST_P(DatabaseTest, KeysetPagesVisitEveryRowOnce) {
+  database_->Write([&](Session& s) -> core::Status {
+    for (int i = 0; i < 57; ++i) Insert(s, "id" + std::to_string(100 + i), i % 7);
+    return core::Ok{};
+  });
+  const std::vector<SortColumn> columns = {{"id", "id"}, {"amount", "amount", true}};
+  const std::vector<core::SortKey> sort = {{"amount", true}, {"id", true}};
+  std::vector<std::string> after;
+  std::set<std::string> seen;
+  int64_t last_amount = 1000;
+  for (int page = 0; page < 20; ++page) {
+    Query query("SELECT id, amount FROM items WHERE 1 = 1");
+    AppendKeyset(query, GetParam(), sort, columns, after);
+    AppendOrderAndLimit(query, GetParam(), sort, columns, 10);
+    int rows = 0;
+    database_->Read([&](Session& s) {
+      s.ForEach(query, [&](const Row& row) {
+        ++rows;
+        EXPECT_TRUE(seen.insert(row.Text("id")).second);
+        EXPECT_LE(row.Int("amount"), last_amount);
+        last_amount = row.Int("amount");
+        after = {std::to_string(row.Int("amount")), row.Text("id")};
+      });
+      return 0;
+    });
+    if (rows < 10) break;
+  }
+  EXPECT_EQ(seen.size(), 57u);
+}
+
+TEST_P(DatabaseTest, MigrationsApplyOnceAndReportReadiness) {
+  EXPECT_FALSE(MigrationsApplied(*database_));
+  EXPECT_EQ(Migrate(*database_), LatestMigration());
+  EXPECT_EQ(Migrate(*database_), 0);
+  EXPECT_TRUE(MigrationsApplied(*database_));
+}
+
+INSTANTIATE_TEST_SUITE_P(Engines, DatabaseTest, ::testing::Values(Engine::kSqlite, Engine::kPostgres),
+                         [](const auto& info) {
+                           return info.param == Engine::kSqlite ? "Sqlite" : "Postgres";
+                         });
+
+TEST(DatabaseUrlTest, ParsesBothEngines) {
+  EXPECT_EQ(ParseUrl("sqlite://./data/rapport.db")->target, "./data/rapport.db");
+  EXPECT_EQ(ParseUrl("sqlite:///var/lib/rapport.db")->target, "/var/lib/rapport.db");
+  auto pg = ParseUrl("postgres://u:p%40ss@db.internal:6543/crm?sslmode=require");
+  ASSERT_TRUE(pg);
+  EXPECT_EQ(pg->engine, Engine::kPostgres);
+  EXPECT_NE(pg->target.find("host='db.internal'"), std::string::npos) << pg->target;
+  EXPECT_NE(pg->target.find("password='p@ss'"), std::string::npos) << pg->target;
+  EXPECT_NE(pg->target.find("dbname='crm'"), std::string::npos) << pg->target;
+  EXPECT_FALSE(ParseUrl("mysql://x"));
+  EXPECT_FALSE(ParseUrl("sqlite://"));
+}
+
+}  // namespace
+}  // namespace rapport::db
