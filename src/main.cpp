@@ -107,7 +107,7 @@ int main(int argc, char** argv) {
   common(serve);
   flags.Add(serve, "--host", "RAPPORT_HOST", "address to listen on (default 127.0.0.1)");
   flags.Add(serve, "--port", "RAPPORT_PORT", "port to listen on (default 8080; 0 = any free port)");
-  flags.Add(serve, "--threads", "RAPPORT_THREADS", "HTTP worker threads (default 16)");
+  flags.Add(serve, "--threads", "RAPPORT_THREADS", "network threads (default 4)");
 
   auto* migrate = cli.add_subcommand("migrate", "apply database migrations and exit");
   common(migrate);

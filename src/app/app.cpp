@@ -7,8 +7,7 @@
 #include <fstream>
 #include <stdexcept>
 
-#include <spdlog/async.h>
-#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/sinks/base_sink.h>
 #include <spdlog/spdlog.h>
 
 #include <fmt/format.h>
@@ -28,16 +27,30 @@
 
 namespace rapport::app {
 
+namespace {
+
+// Lines go into stdio's buffer and reach stdout in batches (flushed every second and at
+// warnings), so logging a request costs a copy, not a system call or a thread wake-up.
+class BufferedStdoutSink : public spdlog::sinks::base_sink<std::mutex> {
+ protected:
+  void sink_it_(const spdlog::details::log_msg& msg) override {
+    std::fwrite(msg.payload.data(), 1, msg.payload.size(), stdout);
+    std::fputc('\n', stdout);
+  }
+  void flush_() override { std::fflush(stdout); }
+};
+
+}  // namespace
+
 std::shared_ptr<spdlog::logger> MakeLogger(const std::string& level) {
   if (auto existing = spdlog::get("rapport")) return existing;
-  spdlog::init_thread_pool(32768, 1);
-  auto sink = std::make_shared<spdlog::sinks::stdout_sink_mt>();
-  auto logger = std::make_shared<spdlog::async_logger>(
-      "rapport", sink, spdlog::thread_pool(), spdlog::async_overflow_policy::block);
-  logger->set_pattern("%v");
+  static char buffer[1 << 16];
+  std::setvbuf(stdout, buffer, _IOFBF, sizeof(buffer));
+  auto logger = std::make_shared<spdlog::logger>("rapport", std::make_shared<BufferedStdoutSink>());
   logger->set_level(spdlog::level::from_str(level));
-  logger->flush_on(spdlog::level::trace);
+  logger->flush_on(spdlog::level::warn);
   spdlog::register_logger(logger);
+  spdlog::flush_every(std::chrono::seconds(1));
   return logger;
 }
 
@@ -125,6 +138,7 @@ int Application::Serve() {
   options.host = s.config.host;
   options.port = s.config.port;
   options.threads = s.config.threads;
+  options.write_threads = s.config.write_threads;
   options.ip_rate = s.config.rate_limit;
   options.ip_burst = s.config.rate_limit * 2;
   options.principal_rate = s.config.rate_limit / 2;
@@ -139,6 +153,7 @@ int Application::Serve() {
                               {"port", port},
                               {"url", fmt::format("http://{}:{}", s.config.host, port)}})
                   .dump());
+  s.log->flush();
   int signal = 0;
   sigwait(&signals, &signal);
   s.log->info(nlohmann::json({{"event", "stopping"}, {"signal", signal}}).dump());

@@ -22,7 +22,8 @@ const std::map<std::string, std::string>& ConfigNames() {
       {"RAPPORT_METRICS_TOKEN", "bearer token required by /metrics when set"},
       {"RAPPORT_INBOUND_SECRET", "bearer secret of POST /emails/inbound"},
       {"RAPPORT_CURRENCY", "default ISO 4217 currency"},
-      {"RAPPORT_THREADS", "HTTP worker threads"},
+      {"RAPPORT_THREADS", "network threads, which also answer GET requests"},
+      {"RAPPORT_WRITE_THREADS", "threads that run writes, waiting on shared commits"},
       {"RAPPORT_DB_POOL", "database connections"},
       {"RAPPORT_SQLITE_SYNC", "full (default) or normal"},
       {"RAPPORT_RATE_LIMIT", "requests per second per client IP; 0 turns limits off"},
@@ -129,6 +130,9 @@ core::Result<Config> LoadConfig(const std::map<std::string, std::string>& flags)
     } else if (key == "RAPPORT_THREADS") {
       if (!ParseSize(value, 1, 1024, n)) errors.push_back({key, "must be 1 to 1024"});
       config.threads = static_cast<std::size_t>(n);
+    } else if (key == "RAPPORT_WRITE_THREADS") {
+      if (!ParseSize(value, 0, 1024, n)) errors.push_back({key, "must be 0 to 1024"});
+      config.write_threads = static_cast<std::size_t>(n);
     } else if (key == "RAPPORT_DB_POOL") {
       if (!ParseSize(value, 1, 256, n)) errors.push_back({key, "must be 1 to 256"});
       config.db_pool = static_cast<std::size_t>(n);

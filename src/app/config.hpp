@@ -20,7 +20,8 @@ struct Config {
   std::string metrics_token;                      // RAPPORT_METRICS_TOKEN
   std::string inbound_secret;                     // RAPPORT_INBOUND_SECRET
   std::string currency = "USD";                   // RAPPORT_CURRENCY
-  std::size_t threads = 16;                       // RAPPORT_THREADS (HTTP worker threads)
+  std::size_t threads = 4;                        // RAPPORT_THREADS (network threads; answer GETs)
+  std::size_t write_threads = 64;                 // RAPPORT_WRITE_THREADS (run writes)
   std::size_t db_pool = 8;                        // RAPPORT_DB_POOL (connections)
   bool sqlite_synchronous_full = true;            // RAPPORT_SQLITE_SYNC = full | normal
   double rate_limit = 200;                        // RAPPORT_RATE_LIMIT (req/s per IP; 0 = off)

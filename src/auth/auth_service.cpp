@@ -226,18 +226,35 @@ void AuthService::RevokeAll(db::Session& session, std::string_view kind, std::st
                    .Param(id));
 }
 
+std::optional<AuthService::VerifiedToken> AuthService::Verify(std::string_view access_token,
+                                                              int64_t now) {
+  constexpr std::size_t kMaxVerified = 20000;
+  {
+    std::lock_guard lock(cache_mutex_);
+    auto it = verified_.find(std::string(access_token));
+    if (it != verified_.end()) {
+      if (now < it->second.expires_at) return it->second;
+      verified_.erase(it);
+      return std::nullopt;
+    }
+  }
+  auto verified = VerifyAccessToken(access_token, secret_, now);
+  const auto* claims = std::get_if<AccessClaims>(&verified);
+  if (claims == nullptr) return std::nullopt;
+  VerifiedToken token{claims->subject, claims->kind, claims->expires_at};
+  std::lock_guard lock(cache_mutex_);
+  if (verified_.size() >= kMaxVerified) verified_.clear();
+  verified_.emplace(access_token, token);
+  return token;
+}
+
 core::Result<core::Principal> AuthService::Authenticate(std::string_view access_token) {
   const int64_t now = UnixSeconds(core::Now());
-  auto verified = VerifyAccessToken(access_token, secret_, now);
-  if (const auto* error = std::get_if<TokenError>(&verified)) {
-    return core::Error::Unauthorized(*error == TokenError::kExpired
-                                         ? "the access token has expired"
-                                         : "the access token is not valid");
-  }
-  const AccessClaims& claims = std::get<AccessClaims>(verified);
+  auto claims = Verify(access_token, now);
+  if (!claims) return core::Error::Unauthorized("the access token is not valid or has expired");
   core::Principal principal;
-  principal.id = claims.subject;
-  if (claims.kind != "user") {
+  principal.id = claims->subject;
+  if (claims->kind != "user") {
     return core::Error::Unauthorized("the access token is not valid");
   }
   principal.kind = core::Principal::Kind::kUser;
@@ -245,7 +262,7 @@ core::Result<core::Principal> AuthService::Authenticate(std::string_view access_
   const auto clock_now = std::chrono::steady_clock::now();
   {
     std::lock_guard lock(cache_mutex_);
-    auto it = cache_.find(claims.subject);
+    auto it = cache_.find(claims->subject);
     if (it != cache_.end() && it->second.expires > clock_now) {
       if (!it->second.active) return core::Error::Unauthorized("the user is deactivated");
       principal.role = it->second.role;
@@ -253,7 +270,7 @@ core::Result<core::Principal> AuthService::Authenticate(std::string_view access_
     }
   }
   auto user = database_.Read(
-      [&](db::Session& session) { return users_.FindById(session, claims.subject); });
+      [&](db::Session& session) { return users_.FindById(session, claims->subject); });
   if (!user) return core::Error::Unauthorized("the access token is not valid");
   {
     std::lock_guard lock(cache_mutex_);

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -74,12 +75,20 @@ class AuthService {
     core::Role role;
     std::chrono::steady_clock::time_point expires;
   };
+  // A token already verified, so a client's next requests skip the signature check.
+  struct VerifiedToken {
+    std::string subject;
+    std::string kind;
+    int64_t expires_at;  // Unix seconds, from the token
+  };
+  std::optional<VerifiedToken> Verify(std::string_view access_token, int64_t now);
 
   db::Database& database_;
   std::string secret_;
   UserStore users_;
   std::mutex cache_mutex_;
   std::unordered_map<std::string, CachedUser> cache_;
+  std::unordered_map<std::string, VerifiedToken> verified_;
 };
 
 }  // namespace rapport::auth

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/json_reader.hpp"
+#include "core/principal.hpp"
 #include "core/result.hpp"
 
 namespace rapport::customers {
@@ -91,6 +92,15 @@ std::vector<std::string> NormaliseTags(std::vector<std::string> tags);
 // changes without a new name and the name was derived from them, it is derived again.
 // Returns whether anything changed.
 bool ApplyCustomerInput(const CustomerInput& input, Customer& customer);
+
+// The owner of a customer `who` creates, given the body's owner_id field: the body's choice
+// when present (null: unowned), else the creating agent, else nobody. Forbidden when an agent
+// names anyone but themselves.
+core::Result<std::optional<std::string>> OwnerOnCreate(const core::Principal& who,
+                                                       const core::Field<std::string>& owner_id);
+// Whether `who` may set owner_id to the body's value: admins and managers to anyone, agents
+// only to themselves or null. Forbidden otherwise.
+core::Status CheckOwnerChange(const core::Principal& who, const core::Field<std::string>& owner_id);
 
 // GET /customers filters; every value already validated.
 struct CustomerFilter {

@@ -121,6 +121,9 @@ struct Server::Impl {
 
   using Traits = restinio::default_traits_t;
   asio::io_context io_context;
+  // Requests that change data run here, so a write waiting for its group commit never holds
+  // up the network threads, and many writers can share one commit.
+  std::unique_ptr<asio::thread_pool> writers;
   std::unique_ptr<restinio::http_server_t<Traits>> server;
   std::vector<std::thread> threads;
   std::atomic<int> bound_port{0};
@@ -138,7 +141,8 @@ struct Server::Impl {
         principal_limiter(options.principal_rate, options.principal_burst),
         strict_limiter(options.strict_rate, options.strict_burst) {}
 
-  restinio::request_handling_status_t Handle(const restinio::request_handle_t& native);
+  restinio::request_handling_status_t Handle(restinio::request_handle_t native);
+  void Run(const restinio::request_handle_t& native);
   Response Process(const restinio::request_handle_t& native, Request& request,
                    const Route*& route, RateLimiter::Decision& limit);
   Response RunHandler(const Route& route, const Request& request);
@@ -146,8 +150,17 @@ struct Server::Impl {
             const Route* route, Response response, const RateLimiter::Decision& limit);
 };
 
-restinio::request_handling_status_t Server::Impl::Handle(
-    const restinio::request_handle_t& native) {
+restinio::request_handling_status_t Server::Impl::Handle(restinio::request_handle_t native) {
+  const Method method = MethodOf(native->header().method());
+  if (method == Method::kGet || method == Method::kHead || !writers) {
+    Run(native);
+  } else {
+    asio::post(*writers, [this, native = std::move(native)] { Run(native); });
+  }
+  return restinio::request_accepted();
+}
+
+void Server::Impl::Run(const restinio::request_handle_t& native) {
   Request request;
   request.started_ = Clock::now();
   const auto& header = native->header();
@@ -176,7 +189,6 @@ restinio::request_handling_status_t Server::Impl::Handle(
     response = Problem(core::Error::Internal(), request);
   }
   Send(native, request, route, std::move(response), limit);
-  return restinio::request_accepted();
 }
 
 Response Server::Impl::Process(const restinio::request_handle_t& native, Request& request,
@@ -354,6 +366,9 @@ int Server::Start() {
       restinio::external_io_context(self.io_context), std::move(settings));
   self.server->open_sync();
   self.running = true;
+  if (self.options.write_threads > 0) {
+    self.writers = std::make_unique<asio::thread_pool>(self.options.write_threads);
+  }
   for (std::size_t i = 0; i < self.options.threads; ++i) {
     self.threads.emplace_back([&self] { self.io_context.run(); });
   }
@@ -374,6 +389,7 @@ void Server::Stop() {
     closed.set_value();
   });
   closed.get_future().wait_for(std::chrono::seconds(10));
+  if (self.writers) self.writers->join();  // lets writes in flight finish
   self.io_context.stop();
   for (auto& thread : self.threads) thread.join();
   self.threads.clear();

@@ -1,0 +1,78 @@
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "companies/company_service.hpp"
+#include "core/page.hpp"
+#include "core/principal.hpp"
+#include "core/result.hpp"
+#include "customers/customer.hpp"
+#include "customers/customer_store.hpp"
+#include "db/database.hpp"
+
+namespace rapport::customers {
+
+// Customers: the rules and who may do what.
+//
+// Admins and managers see and change every customer. An agent sees customers they own or
+// that have no owner; any other customer is NotFound for them (never Forbidden), in reads,
+// writes and lists alike. Only admins and managers delete. A portal principal sees only its
+// own customer.
+//
+// Errors: NotFound (missing, hidden, or a malformed id), Invalid naming the field (unknown
+// company_id or owner_id), Conflict naming `email` (duplicate, case-insensitive),
+// PreconditionFailed (a stale `expected_version`, i.e. If-Match), Forbidden (agents deleting
+// or giving a customer to someone else; non-staff writing). Thread-safe.
+class CustomerService {
+ public:
+  // `companies` must outlive this service.
+  CustomerService(db::Database& database, companies::CompanyService& companies);
+
+  core::Result<core::Page> List(const core::Principal& who, const CustomerFilter& filter,
+                                const core::PageRequest& page);
+  // The customers of one company (NotFound when the company does not exist).
+  core::Result<core::Page> ListForCompany(const core::Principal& who, std::string_view company_id,
+                                          CustomerFilter filter, const core::PageRequest& page);
+
+  // Creates the customer, finding or creating its company by name, and records its initial
+  // status, all in one transaction.
+  core::Result<Customer> Create(const core::Principal& who, const CustomerInput& input);
+
+  // The customer if `who` may see it, else NotFound.
+  core::Result<Customer> Get(const core::Principal& who, std::string_view id);
+  // The same inside another capability's transaction or read `session`.
+  core::Result<Customer> Get(db::Session& session, const core::Principal& who,
+                             std::string_view id);
+
+  // Applies `changes` (a PATCH); records a status change. A PATCH that changes nothing
+  // writes nothing and keeps the version.
+  core::Result<Customer> Update(const core::Principal& who, std::string_view id,
+                                const CustomerInput& changes,
+                                std::optional<int64_t> expected_version);
+
+  // Erases the customer and everything linked to it (admins and managers).
+  core::Status Delete(const core::Principal& who, std::string_view id,
+                      std::optional<int64_t> expected_version);
+
+  // The recorded status changes of a visible customer, oldest first.
+  core::Result<std::vector<StatusChange>> StatusHistory(const core::Principal& who,
+                                                        std::string_view id);
+
+  // Whether `who` may see `customer` (the rule above).
+  static bool CanSee(const core::Principal& who, const Customer& customer);
+
+ private:
+  // Points `customer` at the company the input names (by name: found or created; by id:
+  // must exist). Returns whether company_id changed.
+  core::Result<bool> LinkCompany(db::Session& tx, const CustomerInput& input,
+                                 Customer& customer);
+
+  db::Database& database_;
+  companies::CompanyService& companies_;
+  CustomerStore store_;
+};
+
+}  // namespace rapport::customers

@@ -1,0 +1,264 @@
+#include "customers/customer_store.hpp"
+
+#include <fmt/format.h>
+
+#include "core/text.hpp"
+#include "core/time.hpp"
+#include "db/keyset.hpp"
+
+namespace rapport::customers {
+
+namespace {
+
+constexpr std::string_view kColumns =
+    "c.id, c.name, c.first_name, c.last_name, c.email, c.phone, c.company_id, "
+    "co.name AS company, c.status, c.notes, c.tags, c.attributes, c.owner_id, c.total_spend, "
+    "c.num_visits, c.last_visit_at, c.last_interaction_at, c.version, c.created_at, "
+    "c.updated_at";
+constexpr std::string_view kFrom =
+    " FROM customers c LEFT JOIN companies co ON co.id = c.company_id";
+
+// Expressions never NULL (keyset pagination compares them).
+const std::vector<db::SortColumn> kSortColumns = {
+    {"id", "c.id"},
+    {"created_at", "c.created_at"},
+    {"updated_at", "c.updated_at"},
+    {"name", "lower(c.name)"},
+    {"email", "COALESCE(lower(c.email), '')"},
+    {"status", "c.status"},
+    {"total_spend", "c.total_spend", /*numeric=*/true},
+    {"num_visits", "c.num_visits", /*numeric=*/true},
+    {"last_interaction_at", "COALESCE(c.last_interaction_at, '')"},
+};
+
+std::vector<std::string> ParseTags(const std::string& text) {
+  std::vector<std::string> tags;
+  auto doc = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (!doc.is_array()) return tags;
+  tags.reserve(doc.size());
+  for (auto& tag : doc) {
+    if (tag.is_string()) tags.push_back(std::move(tag.get_ref<std::string&>()));
+  }
+  return tags;
+}
+
+nlohmann::json ParseAttributes(const std::string& text) {
+  auto doc = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  return doc.is_object() ? doc : nlohmann::json::object();
+}
+
+Customer FromRow(const db::Row& row) {
+  Customer c;
+  c.id = row.Text("id");
+  c.name = row.Text("name");
+  c.first_name = row.OptText("first_name");
+  c.last_name = row.OptText("last_name");
+  c.email = row.OptText("email");
+  c.phone = row.OptText("phone");
+  c.company_id = row.OptText("company_id");
+  c.company = row.OptText("company");
+  c.status = row.Text("status");
+  c.notes = row.OptText("notes");
+  c.tags = ParseTags(row.Text("tags"));
+  c.attributes = ParseAttributes(row.Text("attributes"));
+  c.owner_id = row.OptText("owner_id");
+  c.total_spend = row.Int("total_spend");
+  c.num_visits = row.Int("num_visits");
+  c.last_visit_at = row.OptText("last_visit_at");
+  c.last_interaction_at = row.OptText("last_interaction_at");
+  c.version = row.Int("version");
+  c.created_at = row.Text("created_at");
+  c.updated_at = row.Text("updated_at");
+  return c;
+}
+
+std::string Serialise(const nlohmann::json& value) {
+  return value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+// The API error for a constraint violation of a customer write; nullopt for anything else.
+std::optional<core::Error> ConstraintError(const std::exception& e) {
+  if (db::IsUniqueViolation(e)) {
+    return core::Error::Conflict("email", "a customer with this email already exists");
+  }
+  if (db::IsForeignKeyViolation(e)) {
+    // The service checked company_id in this transaction, so the reference that failed is
+    // the owner.
+    return core::Error::Invalid("owner_id", "must be the id of an existing user");
+  }
+  return std::nullopt;
+}
+
+void InsertTags(db::Session& session, const Customer& customer) {
+  if (customer.tags.empty()) return;
+  db::Query query("INSERT INTO customer_tags (customer_id, tag) VALUES ");
+  bool first = true;
+  for (const std::string& tag : customer.tags) {
+    query.Sql(first ? "(" : ", (").Param(customer.id).Sql(", ").Param(tag).Sql(")");
+    first = false;
+  }
+  session.Exec(query);
+}
+
+void AppendFilter(db::Query& query, const CustomerFilter& filter,
+                  const std::optional<std::string>& visible_to) {
+  query.Sql(" WHERE 1 = 1");
+  if (visible_to) {
+    query.Sql(" AND (c.owner_id = ").Param(*visible_to).Sql(" OR c.owner_id IS NULL)");
+  }
+  if (filter.status) query.Sql(" AND c.status = ").Param(*filter.status);
+  if (filter.owner_id) query.Sql(" AND c.owner_id = ").Param(*filter.owner_id);
+  if (filter.company_id) query.Sql(" AND c.company_id = ").Param(*filter.company_id);
+  if (filter.tag) {
+    query.Sql(" AND c.id IN (SELECT t.customer_id FROM customer_tags t WHERE t.tag = ");
+    query.Param(*filter.tag).Sql(")");
+  }
+  if (filter.created_after) query.Sql(" AND c.created_at >= ").Param(*filter.created_after);
+  if (filter.created_before) query.Sql(" AND c.created_at < ").Param(*filter.created_before);
+  if (filter.q) {
+    // lower() on both sides, so each engine folds the pattern as it folds the column.
+    const std::string pattern = "%" + core::EscapeLike(*filter.q) + "%";
+    bool first = true;
+    for (std::string_view column : {"c.name", "c.email", "c.phone", "co.name"}) {
+      query.Sql(first ? " AND (" : " OR ");
+      query.Sql("lower(").Sql(column).Sql(") LIKE lower(").Param(pattern).Sql(") ESCAPE '\\'");
+      first = false;
+    }
+    query.Sql(")");
+  }
+}
+
+}  // namespace
+
+std::optional<Customer> CustomerStore::FindById(db::Session& session, std::string_view id) const {
+  db::Query query("SELECT ");
+  query.Sql(kColumns).Sql(kFrom).Sql(" WHERE c.id = ").Param(id);
+  std::optional<Customer> customer;
+  session.First(query, [&](const db::Row& row) { customer = FromRow(row); });
+  return customer;
+}
+
+core::Status CustomerStore::Insert(db::Session& session, const Customer& c) const {
+  db::Query query(
+      "INSERT INTO customers (id, name, first_name, last_name, email, phone, company_id, status, "
+      "notes, tags, attributes, owner_id, version, created_at, updated_at) VALUES (");
+  query.Param(c.id).Sql(", ").Param(c.name).Sql(", ").Param(c.first_name).Sql(", ");
+  query.Param(c.last_name).Sql(", ").Param(c.email).Sql(", ").Param(c.phone).Sql(", ");
+  query.Param(c.company_id).Sql(", ").Param(c.status).Sql(", ").Param(c.notes).Sql(", ");
+  query.Param(Serialise(c.tags)).Sql(", ").Param(Serialise(c.attributes)).Sql(", ");
+  query.Param(c.owner_id).Sql(", ").Param(c.version).Sql(", ").Param(c.created_at).Sql(", ");
+  query.Param(c.updated_at).Sql(")");
+  try {
+    session.Exec(query);
+  } catch (const std::exception& e) {
+    if (auto error = ConstraintError(e)) return *error;
+    throw;
+  }
+  InsertTags(session, c);
+  return core::Ok{};
+}
+
+core::Result<bool> CustomerStore::Update(db::Session& session, Customer& c,
+                                         bool tags_changed) const {
+  const std::string updated_at = core::FormatTimestamp(core::Now());
+  db::Query query("UPDATE customers SET name = ");
+  query.Param(c.name).Sql(", first_name = ").Param(c.first_name);
+  query.Sql(", last_name = ").Param(c.last_name).Sql(", email = ").Param(c.email);
+  query.Sql(", phone = ").Param(c.phone).Sql(", company_id = ").Param(c.company_id);
+  query.Sql(", status = ").Param(c.status).Sql(", notes = ").Param(c.notes);
+  query.Sql(", tags = ").Param(Serialise(c.tags));
+  query.Sql(", attributes = ").Param(Serialise(c.attributes));
+  query.Sql(", owner_id = ").Param(c.owner_id);
+  query.Sql(", version = version + 1, updated_at = ").Param(updated_at);
+  query.Sql(" WHERE id = ").Param(c.id).Sql(" AND version = ").Param(c.version);
+  int64_t changed = 0;
+  try {
+    changed = session.Exec(query);
+  } catch (const std::exception& e) {
+    if (auto error = ConstraintError(e)) return *error;
+    throw;
+  }
+  if (changed == 0) return false;
+  if (tags_changed) {
+    session.Exec(db::Query("DELETE FROM customer_tags WHERE customer_id = ").Param(c.id));
+    InsertTags(session, c);
+  }
+  c.version += 1;
+  c.updated_at = updated_at;
+  return true;
+}
+
+bool CustomerStore::Delete(db::Session& session, std::string_view id,
+                           std::optional<int64_t> expected_version) const {
+  db::Query query("DELETE FROM customers WHERE id = ");
+  query.Param(id);
+  if (expected_version) query.Sql(" AND version = ").Param(*expected_version);
+  return session.Exec(query) > 0;
+}
+
+void CustomerStore::RecordStatusChange(db::Session& session, const StatusChange& change) const {
+  db::Query query(
+      "INSERT INTO customer_status_changes (id, customer_id, from_status, to_status, changed_by, "
+      "changed_at) VALUES (");
+  query.Param(change.id).Sql(", ").Param(change.customer_id).Sql(", ");
+  query.Param(change.from_status).Sql(", ").Param(change.to_status).Sql(", ");
+  query.Param(change.changed_by).Sql(", ").Param(change.changed_at).Sql(")");
+  session.Exec(query);
+}
+
+std::vector<StatusChange> CustomerStore::StatusHistory(db::Session& session,
+                                                       std::string_view id) const {
+  std::vector<StatusChange> history;
+  db::Query query(
+      "SELECT id, customer_id, from_status, to_status, changed_by, changed_at "
+      "FROM customer_status_changes WHERE customer_id = ");
+  query.Param(id).Sql(" ORDER BY changed_at, id");
+  session.ForEach(query, [&](const db::Row& row) {
+    history.push_back({row.Text("id"), row.Text("customer_id"), row.OptText("from_status"),
+                       row.Text("to_status"), row.OptText("changed_by"), row.Text("changed_at")});
+  });
+  return history;
+}
+
+core::Page CustomerStore::List(db::Session& session, const CustomerFilter& filter,
+                               const std::optional<std::string>& visible_to,
+                               const core::PageRequest& page) const {
+  core::Page result;
+  if (page.include_total) {
+    db::Query count("SELECT count(*)");
+    count.Sql(kFrom);
+    AppendFilter(count, filter, visible_to);
+    result.total = session.Scalar(count);
+  }
+  // The sort values of the last row come from the database itself, so the cursor holds
+  // exactly what ORDER BY compared (lower() folds differently on the two engines).
+  db::Query query("SELECT ");
+  query.Sql(kColumns);
+  for (std::size_t i = 0; i < page.sort.size(); ++i) {
+    query.Sql(fmt::format(", {} AS sort_{}",
+                          db::ColumnOf(kSortColumns, page.sort[i].field).expression, i));
+  }
+  query.Sql(kFrom);
+  AppendFilter(query, filter, visible_to);
+  db::AppendKeyset(query, engine_, page.sort, kSortColumns, page.after);
+  db::AppendOrderAndLimit(query, engine_, page.sort, kSortColumns, page.limit + 1);
+
+  auto& data = result.data.get_ref<nlohmann::json::array_t&>();
+  data.reserve(static_cast<std::size_t>(page.limit));
+  int rows = 0;
+  std::vector<std::string> last;
+  session.ForEach(query, [&](const db::Row& row) {
+    if (++rows > page.limit) return;
+    data.push_back(FromRow(row).ToJson());
+    if (rows == page.limit) {
+      last.clear();
+      for (std::size_t i = 0; i < page.sort.size(); ++i) {
+        last.push_back(row.Text(fmt::format("sort_{}", i)));
+      }
+    }
+  });
+  if (rows > page.limit) result.next_cursor = core::EncodeCursor(page.sort, last);
+  return result;
+}
+
+}  // namespace rapport::customers

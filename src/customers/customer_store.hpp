@@ -1,0 +1,54 @@
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/page.hpp"
+#include "core/result.hpp"
+#include "customers/customer.hpp"
+#include "db/database.hpp"
+
+namespace rapport::customers {
+
+// SQL for customers, their tag index and their status history. Every function runs on the
+// session it is given (inside the caller's transaction for writes). No authorization here:
+// the service decides, and passes `visible_to` when the list must be narrowed.
+class CustomerStore {
+ public:
+  explicit CustomerStore(db::Engine engine) : engine_(engine) {}
+
+  // The customer with its company's name: one indexed query.
+  std::optional<Customer> FindById(db::Session& session, std::string_view id) const;
+
+  // Inserts the row and one customer_tags row per tag. Conflict naming `email` on a duplicate
+  // email (case-insensitive); Invalid naming `owner_id` when the owner is not a user.
+  core::Status Insert(db::Session& session, const Customer& customer) const;
+
+  // Writes the writable columns of `customer` if its row still has `customer.version`
+  // (bumping version, setting updated_at), and the tag index when `tags_changed`.
+  // Returns false, changing nothing, when the row is gone or at another version.
+  // Errors as Insert.
+  core::Result<bool> Update(db::Session& session, Customer& customer, bool tags_changed) const;
+
+  // Deletes the customer and, by cascade, everything linked to it; with `expected_version`
+  // only at that version. Returns whether a row was deleted.
+  bool Delete(db::Session& session, std::string_view id,
+              std::optional<int64_t> expected_version) const;
+
+  void RecordStatusChange(db::Session& session, const StatusChange& change) const;
+  // Oldest first.
+  std::vector<StatusChange> StatusHistory(db::Session& session, std::string_view id) const;
+
+  // A page of customers matching `filter`; with `visible_to`, only customers owned by that
+  // user or by nobody.
+  core::Page List(db::Session& session, const CustomerFilter& filter,
+                  const std::optional<std::string>& visible_to,
+                  const core::PageRequest& page) const;
+
+ private:
+  db::Engine engine_;
+};
+
+}  // namespace rapport::customers
