@@ -126,7 +126,8 @@ def main():
              f"after a {meta['warmup']} s warm-up; {meta['customers']:,} seeded customers "
              f"(seed {meta['seed_seconds']} s, database {meta['db_mb']} MB); server threads "
              f"{meta['server_threads']}, db pool {meta['db_pool']}; rate limits off; access log "
-             f"to a file ({meta['access_log_lines']:,} lines, {meta['access_log_mb']} MB).")
+             f"to a file ({meta['access_log_lines']:,} lines, {meta['access_log_mb']} MB); "
+             f"load average {meta['load_before']} before, {meta['load_after']} after.")
     shared = (f"wrk and the server share the same {meta['nproc']} cores (no pinning): absolute "
               f"req/s are 'server + load generator on one box'; the ratios to /healthz travel "
               f"better. 'server CPU' is the server's CPU time over the run (100% = one core).")

@@ -230,8 +230,11 @@ TEST(OwnerRulesTest, AgentsMayOnlyChooseThemselvesOrNobody) {
     const auto field = OwnerField(c.owner);
     auto created = OwnerOnCreate(who, field);
     EXPECT_EQ(created.ok(), c.allowed);
-    if (created) EXPECT_EQ(*created, field.value);
-    if (!created) EXPECT_EQ(created.error().code, core::Code::kForbidden);
+    if (created) {
+      EXPECT_EQ(*created, field.value);
+    } else {
+      EXPECT_EQ(created.error().code, core::Code::kForbidden);
+    }
     EXPECT_EQ(CheckOwnerChange(who, field).ok(), c.allowed);
   }
 }

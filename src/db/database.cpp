@@ -4,6 +4,7 @@
 #include <charconv>
 #include <filesystem>
 #include <future>
+#include <unordered_map>
 #include <stdexcept>
 
 #include <libpq-fe.h>
@@ -14,6 +15,8 @@
 #include <fmt/format.h>
 
 namespace rapport::db {
+
+void ConfigureSqliteLibrary();  // sqlite_library.cpp
 
 namespace {
 
@@ -62,52 +65,110 @@ Query& Query::Param(Value value) {
   return *this;
 }
 
-namespace {
+// A prepared statement kept for reuse, with the storage its placeholders are bound to.
+struct CachedStatement {
+  explicit CachedStatement(soci::session& session) : statement(session) {}
+  soci::statement statement;
+  std::vector<Query::Value> values;
+  std::vector<soci::indicator> nulls;
+  soci::row row;
+  Row::Columns columns;  // filled at the first row
+};
 
-// Binds the values of `query` to `st` and prepares it. The values must outlive execution.
-void Prepare(soci::statement& st, const Query& query, std::vector<soci::indicator>& nulls) {
-  st.alloc();
-  st.prepare(query.sql());
-  nulls.assign(query.values().size(), soci::i_ok);
-  static const std::string kEmpty;
-  for (std::size_t i = 0; i < query.values().size(); ++i) {
-    const std::string name = fmt::format("p{}", i + 1);
-    const auto& value = query.values()[i];
-    if (std::holds_alternative<std::nullptr_t>(value)) {
-      nulls[i] = soci::i_null;
-      st.exchange(soci::use(kEmpty, nulls[i], name));
-    } else if (const auto* s = std::get_if<std::string>(&value)) {
-      st.exchange(soci::use(*s, name));
-    } else if (const auto* n = std::get_if<long long>(&value)) {
-      st.exchange(soci::use(*n, name));
+class StatementCache {
+ public:
+  static constexpr std::size_t kMaxStatements = 256;
+
+  // The prepared statement for `query` with its values bound. `with_row`: results go to
+  // row(). Call Forget() after a failure: the statement's state is then unknown.
+  CachedStatement& Get(soci::session& session, const Query& query, bool with_row) {
+    std::string key = Key(query, with_row);
+    auto it = statements_.find(key);
+    if (it == statements_.end()) {
+      if (statements_.size() >= kMaxStatements) statements_.clear();
+      auto entry = std::make_unique<CachedStatement>(session);
+      Prepare(*entry, query, with_row);
+      it = statements_.emplace(std::move(key), std::move(entry)).first;
     } else {
-      st.exchange(soci::use(std::get<double>(value), name));
+      // Same key, same value types: assignment keeps each bound object where it is.
+      for (std::size_t i = 0; i < query.values().size(); ++i) {
+        it->second->values[i] = query.values()[i];
+      }
     }
+    last_ = it->first;
+    return *it->second;
+  }
+
+  void ForgetLast() { statements_.erase(last_); }
+
+ private:
+  static std::string Key(const Query& query, bool with_row) {
+    std::string key(with_row ? "R" : "E");
+    for (const auto& value : query.values()) key += static_cast<char>('0' + value.index());
+    key += '\n';
+    key += query.sql();
+    return key;
+  }
+
+  static void Prepare(CachedStatement& entry, const Query& query, bool with_row) {
+    static const std::string kNull;
+    entry.values = query.values();
+    entry.nulls.assign(entry.values.size(), soci::i_ok);
+    soci::statement& st = entry.statement;
+    st.alloc();
+    st.prepare(query.sql());
+    for (std::size_t i = 0; i < entry.values.size(); ++i) {
+      const std::string name = fmt::format("p{}", i + 1);
+      auto& value = entry.values[i];
+      if (std::holds_alternative<std::nullptr_t>(value)) {
+        entry.nulls[i] = soci::i_null;
+        st.exchange(soci::use(kNull, entry.nulls[i], name));
+      } else if (auto* text = std::get_if<std::string>(&value)) {
+        st.exchange(soci::use(*text, name));
+      } else if (auto* number = std::get_if<long long>(&value)) {
+        st.exchange(soci::use(*number, name));
+      } else {
+        st.exchange(soci::use(std::get<double>(value), name));
+      }
+    }
+    if (with_row) st.exchange(soci::into(entry.row));
+    st.define_and_bind();
+  }
+
+  std::unordered_map<std::string, std::unique_ptr<CachedStatement>> statements_;
+  std::string last_;
+};
+
+int64_t Session::Exec(const Query& query) {
+  CachedStatement& entry = cache_.Get(session_, query, /*with_row=*/false);
+  try {
+    entry.statement.execute(true);
+    return entry.statement.get_affected_rows();
+  } catch (...) {
+    cache_.ForgetLast();
+    throw;
   }
 }
 
-}  // namespace
-
-int64_t Session::Exec(const Query& query) {
-  soci::statement st(session_);
-  std::vector<soci::indicator> nulls;
-  Prepare(st, query, nulls);
-  st.define_and_bind();
-  st.execute(true);
-  return st.get_affected_rows();
-}
-
 void Session::ForEach(const Query& query, const std::function<void(const Row&)>& fn) {
-  soci::statement st(session_);
-  std::vector<soci::indicator> nulls;
-  soci::row row;
-  Prepare(st, query, nulls);
-  st.exchange(soci::into(row));
-  st.define_and_bind();
-  if (!st.execute(true)) return;
-  do {
-    fn(Row(row));
-  } while (st.fetch());
+  CachedStatement& entry = cache_.Get(session_, query, /*with_row=*/true);
+  try {
+    // Every row is fetched even if `fn` wants only some: a statement left mid-way would keep
+    // the connection's read snapshot open.
+    if (!entry.statement.execute(true)) return;
+    if (entry.columns.empty()) {
+      for (std::size_t i = 0; i < entry.row.size(); ++i) {
+        entry.columns.emplace(entry.row.get_properties(i).get_name(), i);
+      }
+    }
+    const Row row(entry.row, entry.columns);
+    do {
+      fn(row);
+    } while (entry.statement.fetch());
+  } catch (...) {
+    cache_.ForgetLast();
+    throw;
+  }
 }
 
 bool Session::First(const Query& query, const std::function<void(const Row&)>& fn) {
@@ -126,10 +187,11 @@ int64_t Session::Scalar(const Query& query) {
 }
 
 std::size_t Row::Index(std::string_view column) const {
-  for (std::size_t i = 0; i < row_.size(); ++i) {
-    if (row_.get_properties(i).get_name() == column) return i;
-  }
-  throw std::logic_error(fmt::format("no column '{}' in result", column));
+  thread_local std::string key;
+  key.assign(column);
+  auto it = columns_.find(key);
+  if (it == columns_.end()) throw std::logic_error(fmt::format("no column '{}' in result", column));
+  return it->second;
 }
 
 std::optional<std::string> Row::OptText(std::string_view column) const {
@@ -251,7 +313,11 @@ std::unique_ptr<Database> Database::Open(std::string_view url, const Options& op
 
 Database::Database(Url url, const Options& options)
     : url_(std::move(url)), options_(options) {
+  if (is_sqlite()) ConfigureSqliteLibrary();
   pool_ = std::make_unique<soci::connection_pool>(options_.pool_size);
+  for (std::size_t i = 0; i <= options_.pool_size; ++i) {
+    caches_.push_back(std::make_unique<StatementCache>());
+  }
   try {
     for (std::size_t i = 0; i < options_.pool_size; ++i) {
       soci::session& session = pool_->at(i);
@@ -287,9 +353,13 @@ Database::~Database() {
 }
 
 void Database::WithConnection(const std::function<void(Session&)>& work) {
-  soci::session session(*pool_);
-  Session wrapped(session);
-  work(wrapped);
+  struct Lease {
+    soci::connection_pool& pool;
+    std::size_t position;
+    ~Lease() { pool.give_back(position); }
+  } lease{*pool_, pool_->lease()};
+  Session session(pool_->at(lease.position), *caches_[lease.position]);
+  work(session);
 }
 
 bool Database::Ping() {
@@ -302,10 +372,10 @@ bool Database::Ping() {
 
 void Database::RunWrite(const std::function<bool(Session&)>& work) {
   if (!is_sqlite()) {
-    soci::session session(*pool_);
-    soci::transaction tx(session);
-    Session wrapped(session);
-    if (work(wrapped)) tx.commit();  // the transaction's destructor rolls back otherwise
+    WithConnection([&](Session& session) {
+      soci::transaction tx(session.raw());
+      if (work(session)) tx.commit();  // the transaction's destructor rolls back otherwise
+    });
     return;
   }
   PendingWrite pending{&work, {}};
@@ -320,7 +390,7 @@ void Database::RunWrite(const std::function<bool(Session&)>& work) {
 
 void Database::WriterLoop() {
   soci::session& session = *writer_session_;
-  Session wrapped(session);
+  Session wrapped(session, *caches_.back());
   std::vector<PendingWrite*> batch;
   std::vector<std::exception_ptr> failures;
   for (;;) {

@@ -11,6 +11,7 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <unordered_map>
 #include <variant>
 #include <vector>
 
@@ -87,7 +88,9 @@ class Query {
 // reports as text (SQLite expressions) are converted.
 class Row {
  public:
-  explicit Row(const soci::row& row) : row_(row) {}
+  // Column positions by name, built once per prepared statement.
+  using Columns = std::unordered_map<std::string, std::size_t>;
+  Row(const soci::row& row, const Columns& columns) : row_(row), columns_(columns) {}
   std::string Text(std::string_view column) const;
   std::optional<std::string> OptText(std::string_view column) const;
   int64_t Int(std::string_view column) const;
@@ -99,12 +102,17 @@ class Row {
  private:
   std::size_t Index(std::string_view column) const;
   const soci::row& row_;
+  const Columns& columns_;
 };
 
+class StatementCache;
+
 // A connection, borrowed from the pool for the duration of a Read or Write callback.
+// Statements are prepared once per connection and reused (keyed by their SQL text and the
+// types of their values), so a repeated query skips the SQL compiler.
 class Session {
  public:
-  explicit Session(soci::session& session) : session_(session) {}
+  Session(soci::session& session, StatementCache& cache) : session_(session), cache_(cache) {}
   // Runs a statement; returns the number of rows it changed.
   int64_t Exec(const Query& query);
   // Calls `fn` for each row.
@@ -117,6 +125,7 @@ class Session {
 
  private:
   soci::session& session_;
+  StatementCache& cache_;
 };
 
 // True when the exception reports a UNIQUE (or primary key) violation.
@@ -184,9 +193,11 @@ class Database {
   Url url_;
   Options options_;
   std::unique_ptr<soci::connection_pool> pool_;
+  std::unique_ptr<soci::session> writer_session_;  // SQLite only
+  // One per pooled connection (same index), then the writer's; destroyed before them.
+  std::vector<std::unique_ptr<StatementCache>> caches_;
 
   // SQLite group commit.
-  std::unique_ptr<soci::session> writer_session_;
   std::mutex writer_mutex_;
   std::condition_variable writer_wakeup_;
   std::deque<PendingWrite*> writer_queue_;

@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/ids.hpp"
+#include "core/text.hpp"
 
 namespace rapport::http {
 
@@ -196,7 +197,13 @@ Response Server::Impl::Process(const restinio::request_handle_t& native, Request
   auto query = restinio::try_parse_query<restinio::parse_query_traits::x_www_form_urlencoded>(
       native->header().query());
   if (!query) return Problem(core::Error::Malformed("the query string is malformed"), request);
-  for (const auto& [key, value] : *query) request.query_.emplace_back(key, value);
+  for (const auto& [key, value] : *query) {
+    // Text goes to the database as is: it must be UTF-8 without NULs (PostgreSQL refuses both).
+    if (!core::IsValidUtf8(value) || value.find('\0') != std::string_view::npos) {
+      return Problem(core::Error::BadRequest(key, "must be UTF-8 text"), request);
+    }
+    request.query_.emplace_back(key, value);
+  }
 
   Router::Match match = router.Find(request.method(), request.path(), request);
   if (!match.route) {
