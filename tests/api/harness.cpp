@@ -382,6 +382,9 @@ std::optional<std::string> EngineUnavailableReason() {
 
 std::string RapportBinary() {
   std::string binary = GetEnv("RAPPORT_BIN");
+#ifdef RAPPORT_DEFAULT_BIN
+  if (binary.empty()) binary = RAPPORT_DEFAULT_BIN;  // the build's own binary
+#endif
   return binary.empty() ? "build/rapport" : binary;
 }
 

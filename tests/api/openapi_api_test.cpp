@@ -2,14 +2,11 @@
 // endpoints (/docs, /metrics, /readyz).
 #include <gtest/gtest.h>
 
-#include <algorithm>
 #include <cctype>
 #include <functional>
 #include <set>
 #include <sstream>
 #include <string>
-#include <utility>
-#include <vector>
 
 #include "api/harness.hpp"
 
@@ -19,7 +16,7 @@ namespace {
 // A route as "METHOD /path/{param}" (upper-case method, OpenAPI path syntax).
 using RouteKey = std::string;
 
-const std::set<std::string> kHttpMethods = {"get", "put", "post", "delete",
+const std::set<std::string> kHttpMethods = {"get",     "put",  "post",  "delete",
                                             "options", "head", "patch", "trace"};
 
 std::string Upper(std::string text) {
@@ -86,10 +83,9 @@ class OpenApiTest : public ApiTest {
   }
 
   // Calls `visit(method, path, operation)` for every operation of the document.
-  static void ForEachOperation(
-      const nlohmann::json& document,
-      const std::function<void(const std::string&, const std::string&, const nlohmann::json&)>&
-          visit) {
+  static void ForEachOperation(const nlohmann::json& document,
+                               const std::function<void(const std::string&, const std::string&,
+                                                        const nlohmann::json&)>& visit) {
     for (const auto& [path, item] : document.at("paths").items()) {
       for (const auto& [method, operation] : item.items()) {
         if (kHttpMethods.contains(method)) visit(method, path, operation);
@@ -142,7 +138,8 @@ TEST_F(OpenApiTest, EveryOperationIsDescribed) {
     const RouteKey key = Upper(method) + " " + path;
     const std::string id = operation.value("operationId", "");
     if (id.empty() || !operation_ids.insert(id).second) incomplete.insert(key + " (operationId)");
-    if (!operation.contains("tags") || operation["tags"].empty()) incomplete.insert(key + " (tags)");
+    if (!operation.contains("tags") || operation["tags"].empty())
+      incomplete.insert(key + " (tags)");
     if (operation.value("summary", "").empty()) incomplete.insert(key + " (summary)");
     if (!operation.contains("responses") || operation["responses"].empty()) {
       incomplete.insert(key + " (responses)");
@@ -159,8 +156,8 @@ TEST_F(OpenApiTest, EveryOperationIsDescribed) {
           const std::string ref = parameter["$ref"];
           declared = declared || ref == "#/components/parameters/" + name;
         } else {
-          declared = declared || (parameter.value("in", "") == "path" &&
-                                  parameter.value("name", "") == name);
+          declared = declared ||
+                     (parameter.value("in", "") == "path" && parameter.value("name", "") == name);
         }
       }
       if (!declared) incomplete.insert(key + " (path parameter " + name + ")");
@@ -241,8 +238,7 @@ TEST_F(OpenApiTest, MetricsCountRequestsInPrometheusText) {
                 R"(rapport_http_requests_total{method="GET",route="/healthz",status="200"})"),
             std::string::npos)
       << response.body;
-  EXPECT_NE(response.body.find("rapport_http_request_duration_seconds_bucket"),
-            std::string::npos);
+  EXPECT_NE(response.body.find("rapport_http_request_duration_seconds_bucket"), std::string::npos);
 }
 
 TEST_F(OpenApiTest, ReadyzAnswersReady) {
