@@ -23,6 +23,7 @@
 #include "companies/company_service.hpp"
 #include "customers/customer_routes.hpp"
 #include "customers/customer_service.hpp"
+#include "core/time.hpp"
 #include "http/server.hpp"
 
 namespace rapport::app {
@@ -52,6 +53,14 @@ std::shared_ptr<spdlog::logger> MakeLogger(const std::string& level) {
   spdlog::register_logger(logger);
   spdlog::flush_every(std::chrono::seconds(1));
   return logger;
+}
+
+void LogEvent(spdlog::logger& log, nlohmann::json fields) {
+  nlohmann::json line = {{"ts", core::FormatTimestamp(core::Now())}, {"level", "info"}};
+  line.update(fields);
+  // Lifecycle events are always written, whatever the level: tools wait for them.
+  log.log(spdlog::level::critical, line.dump());
+  log.flush();
 }
 
 std::unique_ptr<db::Database> OpenDatabase(const Config& config) {
@@ -139,6 +148,7 @@ int Application::Serve() {
   options.port = s.config.port;
   options.threads = s.config.threads;
   options.write_threads = s.config.write_threads;
+  options.trusted_proxies = s.config.trusted_proxies;
   options.ip_rate = s.config.rate_limit;
   options.ip_burst = s.config.rate_limit * 2;
   options.principal_rate = s.config.rate_limit / 2;
@@ -148,17 +158,14 @@ int Application::Serve() {
                       [&s](std::string_view token) { return s.auth.Authenticate(token); },
                       &s.idempotency, s.metrics, s.log);
   const int port = server.Start();
-  s.log->info(nlohmann::json({{"event", "listening"},
-                              {"host", s.config.host},
-                              {"port", port},
-                              {"url", fmt::format("http://{}:{}", s.config.host, port)}})
-                  .dump());
-  s.log->flush();
+  LogEvent(*s.log, {{"event", "listening"},
+                    {"host", s.config.host},
+                    {"port", port},
+                    {"url", fmt::format("http://{}:{}", s.config.host, port)}});
   int signal = 0;
   sigwait(&signals, &signal);
-  s.log->info(nlohmann::json({{"event", "stopping"}, {"signal", signal}}).dump());
+  LogEvent(*s.log, {{"event", "stopping"}, {"signal", signal}});
   server.Stop();
-  s.log->flush();
   return 0;
 }
 

@@ -4,6 +4,8 @@
 #include <memory>
 #include <string>
 
+#include <nlohmann/json.hpp>
+
 #include "app/config.hpp"
 #include "db/database.hpp"
 #include "http/metrics.hpp"
@@ -17,6 +19,10 @@ namespace rapport::app {
 
 // The JSON-lines logger on stdout (one object per line, flushed per line).
 std::shared_ptr<spdlog::logger> MakeLogger(const std::string& level);
+
+// Writes a lifecycle event (listening, stopping) as one JSON line with ts and level, flushed
+// at once and never filtered by the log level.
+void LogEvent(spdlog::logger& log, nlohmann::json fields);
 
 // Opens the configured database (throws std::runtime_error with a clear message).
 std::unique_ptr<db::Database> OpenDatabase(const Config& config);

@@ -28,6 +28,7 @@ const std::map<std::string, std::string>& ConfigNames() {
       {"RAPPORT_SQLITE_SYNC", "full (default) or normal"},
       {"RAPPORT_RATE_LIMIT", "requests per second per client IP; 0 turns limits off"},
       {"RAPPORT_LOG_LEVEL", "debug, info, warn or error"},
+      {"RAPPORT_TRUSTED_PROXIES", "comma-separated IPs of proxies whose X-Forwarded-For is believed"},
       {"RAPPORT_SMTP_URL", "smtp://host:port or smtps://host:port"},
       {"RAPPORT_SMTP_HOST", "SMTP host"},
       {"RAPPORT_SMTP_PORT", "SMTP port"},
@@ -142,6 +143,14 @@ core::Result<Config> LoadConfig(const std::map<std::string, std::string>& flags)
     } else if (key == "RAPPORT_RATE_LIMIT") {
       if (!ParseSize(value, 0, 10000000, n)) errors.push_back({key, "must be a whole number ≥ 0"});
       config.rate_limit = static_cast<double>(n);
+    } else if (key == "RAPPORT_TRUSTED_PROXIES") {
+      std::string_view rest = value;
+      while (!rest.empty()) {
+        auto comma = rest.find(',');
+        std::string ip = core::Trim(rest.substr(0, comma));
+        if (!ip.empty()) config.trusted_proxies.push_back(ip);
+        rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+      }
     } else if (key == "RAPPORT_LOG_LEVEL") {
       if (value != "debug" && value != "info" && value != "warn" && value != "error") {
         errors.push_back({key, "must be debug, info, warn or error"});

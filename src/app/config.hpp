@@ -3,6 +3,7 @@
 #include <cstddef>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "core/result.hpp"
 
@@ -26,6 +27,7 @@ struct Config {
   bool sqlite_synchronous_full = true;            // RAPPORT_SQLITE_SYNC = full | normal
   double rate_limit = 200;                        // RAPPORT_RATE_LIMIT (req/s per IP; 0 = off)
   std::string log_level = "info";                 // RAPPORT_LOG_LEVEL
+  std::vector<std::string> trusted_proxies;       // RAPPORT_TRUSTED_PROXIES (comma-separated IPs)
 
   // SMTP, AI and OIDC settings, kept as given for the capabilities that read them.
   std::map<std::string, std::string> extra;

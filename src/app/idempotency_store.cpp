@@ -19,7 +19,7 @@ std::optional<http::IdempotencyStore::Saved> DbIdempotencyStore::Claim(
   const std::string created = core::FormatTimestamp(now);
   const std::string expired_before = core::FormatTimestamp(now - kKeyLifetime);
   std::optional<Saved> saved;
-  database_.Write([&](db::Session& session) -> core::Status {
+  database_.Apply([&](db::Session& session) {
     session.Exec(db::Query("DELETE FROM idempotency_keys WHERE principal = ")
                      .Param(owner)
                      .Sql(" AND idempotency_key = ")
@@ -64,7 +64,7 @@ std::optional<http::IdempotencyStore::Saved> DbIdempotencyStore::Claim(
 
 void DbIdempotencyStore::Finish(const std::string& owner, std::string_view key,
                                 const http::Response& response) {
-  database_.Write([&](db::Session& session) -> core::Status {
+  database_.Apply([&](db::Session& session) {
     session.Exec(db::Query("UPDATE idempotency_keys SET status = ")
                      .Param(response.status)
                      .Sql(", content_type = ")
@@ -77,17 +77,15 @@ void DbIdempotencyStore::Finish(const std::string& owner, std::string_view key,
                      .Param(owner)
                      .Sql(" AND idempotency_key = ")
                      .Param(key));
-    return core::Ok{};
   });
 }
 
 void DbIdempotencyStore::Release(const std::string& owner, std::string_view key) {
-  database_.Write([&](db::Session& session) -> core::Status {
+  database_.Apply([&](db::Session& session) {
     session.Exec(db::Query("DELETE FROM idempotency_keys WHERE principal = ")
                      .Param(owner)
                      .Sql(" AND idempotency_key = ")
                      .Param(key));
-    return core::Ok{};
   });
 }
 

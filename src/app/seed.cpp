@@ -66,7 +66,7 @@ std::vector<Company> SeedCompanies(db::Database& database, std::mt19937& rng, in
                                                                        : fmt::format("{} {}", base, i);
     companies.push_back({core::NewId(), name, Slug(name) + ".example"});
   }
-  database.Write([&](db::Session& session) -> core::Status {
+  database.Apply([&](db::Session& session) {
     for (Company& company : companies) {
       session.Exec(db::Query("INSERT INTO companies (id, name, domain, phone, address, created_at, "
                              "updated_at) VALUES (")
@@ -80,7 +80,6 @@ std::vector<Company> SeedCompanies(db::Database& database, std::mt19937& rng, in
                         .Param(core::ToLowerAscii(company.name)),
                     [&](const db::Row& row) { company.id = row.Text("id"); });
     }
-    return core::Ok{};
   });
   return companies;
 }
@@ -98,7 +97,7 @@ int64_t Seed(db::Database& database, const SeedOptions& options) {
   int64_t added = 0;
   for (int64_t start = 0; start < options.customers; start += kBatch) {
     const int64_t end = std::min(options.customers, start + kBatch);
-    database.Write([&](db::Session& session) -> core::Status {
+    database.Apply([&](db::Session& session) {
       for (int64_t i = start; i < end; ++i) {
         const std::string id = core::NewId();
         const std::string first = kFirstNames[rng() % kFirstNames.size()];
@@ -144,7 +143,6 @@ int64_t Seed(db::Database& database, const SeedOptions& options) {
                          .Param(core::NewId()).Sql(", ").Param(id).Sql(", NULL, ")
                          .Param(status).Sql(", ").Param(created_at).Sql(")"));
       }
-      return core::Ok{};
     });
     added = end;
     bar.Set(added);

@@ -124,7 +124,7 @@ LoginOutcome AuthService::Login(std::string_view email, std::string_view passwor
   // which emails have accounts.
   const bool password_ok = VerifyPassword(user ? user->password_hash : DummyHash(), password);
   if (!user || !password_ok || !user->active) {
-    database_.Write([&](db::Session& session) -> core::Status {
+    database_.Apply([&](db::Session& session) {
       session.Exec(db::Query("DELETE FROM login_failures WHERE email = ")
                        .Param(email_key)
                        .Sql(" AND failed_at < ")
@@ -136,7 +136,6 @@ LoginOutcome AuthService::Login(std::string_view email, std::string_view passwor
                        .Sql(", ")
                        .Param(At(now))
                        .Sql(")"));
-      return core::Ok{};
     });
     outcome.result = core::Error::Unauthorized("invalid email or password");
     outcome.delay = std::chrono::milliseconds(
@@ -191,14 +190,13 @@ core::Result<TokenPair> AuthService::Refresh(std::string_view refresh_token) {
   if (reused) {
     // A rotated token came back: someone holds a copy. Revoke the whole family (in its own
     // transaction, as the one above was rolled back with the error).
-    database_.Write([&](db::Session& session) -> core::Status {
+    database_.Apply([&](db::Session& session) {
       session.Exec(db::Query("UPDATE refresh_tokens SET revoked_at = ")
                        .Param(now)
                        .Sql(" WHERE revoked_at IS NULL AND family_id IN (SELECT family_id FROM "
                             "refresh_tokens WHERE token_hash = ")
                        .Param(hash)
                        .Sql(")"));
-      return core::Ok{};
     });
   }
   return result;
@@ -206,14 +204,13 @@ core::Result<TokenPair> AuthService::Refresh(std::string_view refresh_token) {
 
 void AuthService::Logout(std::string_view refresh_token) {
   const std::string hash = HashOpaqueToken(refresh_token);
-  database_.Write([&](db::Session& session) -> core::Status {
+  database_.Apply([&](db::Session& session) {
     session.Exec(db::Query("UPDATE refresh_tokens SET revoked_at = ")
                      .Param(At(core::Now()))
                      .Sql(" WHERE revoked_at IS NULL AND family_id IN (SELECT family_id FROM "
                           "refresh_tokens WHERE token_hash = ")
                      .Param(hash)
                      .Sql(")"));
-    return core::Ok{};
   });
 }
 

@@ -180,6 +180,15 @@ class Database {
     return std::move(*result);
   }
 
+  // Runs `fn(Session&)` (returning nothing) in a transaction that commits unless it throws.
+  template <class F>
+  void Apply(F&& fn) {
+    RunWrite([&](Session& session) {
+      fn(session);
+      return true;
+    });
+  }
+
   // Whether the database answers a trivial query.
   bool Ping();
 

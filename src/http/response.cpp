@@ -169,7 +169,7 @@ std::string Etag(int64_t version) { return "\"" + std::to_string(version) + "\""
 
 std::optional<int64_t> IfMatchVersion(const Request& request) {
   std::string_view value = request.Header("If-Match");
-  if (value.empty()) return std::nullopt;
+  if (value.empty() || value == "*") return std::nullopt;  // `*`: any current version
   if (value.starts_with("W/")) value.remove_prefix(2);
   if (value.size() < 3 || value.front() != '"' || value.back() != '"') return -1;
   value = value.substr(1, value.size() - 2);

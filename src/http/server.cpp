@@ -2,6 +2,7 @@
 
 #include <strings.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <thread>
@@ -96,6 +97,30 @@ std::string PrincipalKey(const Request& request) {
   return "ip:" + request.client_ip();
 }
 
+// The client's address: the peer, or behind trusted proxies the right-most untrusted entry
+// of X-Forwarded-For.
+std::string ClientIp(std::string peer, std::string_view forwarded,
+                     const std::vector<std::string>& trusted) {
+  auto is_trusted = [&](std::string_view ip) {
+    return std::find(trusted.begin(), trusted.end(), ip) != trusted.end();
+  };
+  if (forwarded.empty() || !is_trusted(peer)) return peer;
+  while (!forwarded.empty()) {
+    auto comma = forwarded.rfind(',');
+    std::string_view entry = comma == std::string_view::npos ? forwarded : forwarded.substr(comma + 1);
+    forwarded = comma == std::string_view::npos ? std::string_view() : forwarded.substr(0, comma);
+    while (!entry.empty() && entry.front() == ' ') entry.remove_prefix(1);
+    while (!entry.empty() && entry.back() == ' ') entry.remove_suffix(1);
+    asio::error_code error;
+    auto address = asio::ip::make_address(std::string(entry), error);
+    if (error) return peer;  // a malformed header is not believed
+    std::string ip = address.to_string();
+    if (!is_trusted(ip)) return ip;
+    peer = std::move(ip);
+  }
+  return peer;
+}
+
 bool ValidRequestId(std::string_view id) {
   if (id.empty() || id.size() > 128) return false;
   for (char c : id) {
@@ -174,7 +199,8 @@ void Server::Impl::Run(const restinio::request_handle_t& native) {
   });
   std::string_view client_id = request.Header("X-Request-Id");
   request.request_id_ = ValidRequestId(client_id) ? std::string(client_id) : core::NewId();
-  request.client_ip_ = native->remote_endpoint().address().to_string();
+  request.client_ip_ = ClientIp(native->remote_endpoint().address().to_string(),
+                                request.Header("X-Forwarded-For"), options.trusted_proxies);
 
   const Route* route = nullptr;
   RateLimiter::Decision limit;

@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/principal.hpp"
 #include "core/result.hpp"
@@ -49,6 +50,9 @@ struct ServerOptions {
   double ip_rate = 200, ip_burst = 400;                // per client IP, every request
   double principal_rate = 100, principal_burst = 200;  // per signed-in principal
   double strict_rate = 0.2, strict_burst = 20;         // per client IP, login and signup
+  // Peers whose X-Forwarded-For is believed (load balancers). The client IP is then the
+  // right-most address in that header that is not itself a trusted proxy.
+  std::vector<std::string> trusted_proxies;
 };
 
 // The HTTP server: RESTinio on a thread pool, and in front of every route the same chain:

@@ -1,0 +1,85 @@
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "api/harness.hpp"
+
+namespace rapport::testing {
+namespace {
+
+using MiddlewareApiTest = ApiTest;
+
+TEST_F(MiddlewareApiTest, UnknownRoutesAndMethodsAreProblems) {
+  HttpResponse missing = client().Get("/api/v1/nothing-here");
+  EXPECT_EQ(missing.status, 404);
+  EXPECT_EQ(missing.headers["Content-Type"], "application/problem+json");
+  EXPECT_EQ(missing.json()["status"], 404);
+  HttpResponse wrong_method = client().Request("PUT", "/healthz");
+  EXPECT_EQ(wrong_method.status, 405);
+  EXPECT_EQ(wrong_method.headers["Allow"], "GET");
+}
+
+TEST_F(MiddlewareApiTest, QueryParametersMustBeUtf8) {
+  HttpResponse response = client().Get("/api/v1/users?q=%FF%FE");
+  EXPECT_EQ(response.status, 400) << response;
+  EXPECT_EQ(client().Get("/api/v1/users?q=%00").status, 400);
+  EXPECT_EQ(client().Get("/api/v1/users?q=%zz").status, 400);
+}
+
+TEST_F(MiddlewareApiTest, ServerSurvivesGarbage) {
+  const std::vector<std::string> bodies = {"", "{", "null", "\"text\"", "{\"a\":\"\\ud800\"}",
+                                           "{\"x\":\"\xff\"}"};
+  for (const std::string& body : bodies) {
+    HttpResponse response = client().Request("POST", "/api/v1/auth/login", RequestBody{body, "application/json"});
+    EXPECT_TRUE(response.status == 400 || response.status == 422) << body << "\n" << response;
+  }
+  EXPECT_EQ(client().Get("/healthz").status, 200);
+}
+
+class RateLimitedApiTest : public ApiTest {
+ protected:
+  ServerOptions MakeServerOptions() const override {
+    ServerOptions options;
+    options.env = {{"RAPPORT_RATE_LIMIT", "1"}};
+    return options;
+  }
+};
+
+TEST_F(RateLimitedApiTest, RefusesPastTheBurstWithRetryAfter) {
+  int refused = 0;
+  HttpResponse last;
+  for (int i = 0; i < 5; ++i) {
+    last = client().Get("/healthz");
+    if (last.status == 429) ++refused;
+  }
+  EXPECT_GE(refused, 2);
+  EXPECT_EQ(last.status, 429);
+  EXPECT_FALSE(last.headers["Retry-After"].empty()) << last;
+  EXPECT_EQ(last.headers["RateLimit-Remaining"], "0");
+}
+
+class BehindProxyApiTest : public ApiTest {
+ protected:
+  ServerOptions MakeServerOptions() const override {
+    ServerOptions options;
+    options.env = {{"RAPPORT_TRUSTED_PROXIES", "127.0.0.1"}};
+    return options;
+  }
+};
+
+TEST_F(BehindProxyApiTest, TrustedProxyForwardsTheClientAddress) {
+  client().Get("/healthz", {{"X-Forwarded-For", "203.0.113.7, 127.0.0.1"}, {"X-Request-Id", "xff-1"}});
+  EXPECT_TRUE(server().WaitForLog([](const nlohmann::json& line) {
+    return line.value("request_id", "") == "xff-1" && line.value("ip", "") == "203.0.113.7";
+  })) << server().Logs();
+}
+
+TEST_F(MiddlewareApiTest, UntrustedPeersCannotSpoofTheirAddress) {
+  client().Get("/healthz", {{"X-Forwarded-For", "203.0.113.7"}, {"X-Request-Id", "xff-2"}});
+  EXPECT_TRUE(server().WaitForLog([](const nlohmann::json& line) {
+    return line.value("request_id", "") == "xff-2" && line.value("ip", "") == "127.0.0.1";
+  })) << server().Logs();
+}
+
+}  // namespace
+}  // namespace rapport::testing
