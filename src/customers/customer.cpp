@@ -1,6 +1,7 @@
 #include "customers/customer.hpp"
 
 #include <algorithm>
+#include <iterator>
 #include <unordered_set>
 
 #include <fmt/format.h>
@@ -8,6 +9,7 @@
 #include "core/ids.hpp"
 #include "core/money.hpp"
 #include "core/time.hpp"
+#include "customers/json_text.hpp"
 
 namespace rapport::customers {
 
@@ -19,31 +21,6 @@ namespace {
 
 nlohmann::json OrNull(const std::optional<std::string>& value) {
   return value ? nlohmann::json(*value) : nlohmann::json(nullptr);
-}
-
-template <class Self>
-nlohmann::json CustomerJson(Self&& c) {
-  nlohmann::json out = nlohmann::json::object();
-  out["id"] = c.id;
-  out["name"] = c.name;
-  out["first_name"] = OrNull(c.first_name);
-  out["last_name"] = OrNull(c.last_name);
-  out["email"] = OrNull(c.email);
-  out["phone"] = OrNull(c.phone);
-  out["company_id"] = OrNull(c.company_id);
-  out["company"] = OrNull(c.company);
-  out["status"] = c.status;
-  out["notes"] = OrNull(c.notes);
-  out["tags"] = c.tags;
-  out["attributes"] = std::forward<Self>(c).attributes;
-  out["owner_id"] = OrNull(c.owner_id);
-  out["total_spend"] = core::MoneyToJson(c.total_spend);
-  out["num_visits"] = c.num_visits;
-  out["last_visit_at"] = OrNull(c.last_visit_at);
-  out["last_interaction_at"] = OrNull(c.last_interaction_at);
-  out["created_at"] = c.created_at;
-  out["updated_at"] = c.updated_at;
-  return out;
 }
 
 // Text fields other than name: "" reads as null.
@@ -70,17 +47,22 @@ core::Result<CustomerInput> ParseCustomer(const nlohmann::json& body, bool creat
   input.status = in.Enum("status", {"lead", "prospect", "customer", "churned"});
   input.notes = OptionalText(in, "notes", 10000);
   input.tags = in.TextList("tags", kMaxTags, {.min = 1, .max = kMaxTagLength});
-  input.attributes = in.Object("attributes");
+  auto attributes = in.Object("attributes");
   input.owner_id = in.Id("owner_id");
   in.ReadOnly({"id", "created_at", "updated_at", "total_spend", "num_visits", "last_visit_at",
                "last_interaction_at"});
 
   if (input.tags.value) input.tags.value = NormaliseTags(std::move(*input.tags.value));
-  if (input.attributes.value &&
-      input.attributes.value->dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
-              .size() > kMaxAttributesBytes) {
-    in.Fail("attributes", fmt::format("must be at most {} bytes as JSON", kMaxAttributesBytes));
-    input.attributes.value.reset();
+  input.attributes.present = attributes.present;
+  input.attributes.null = attributes.null;
+  if (attributes.value) {
+    std::string text =
+        attributes.value->dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    if (text.size() > kMaxAttributesBytes) {
+      in.Fail("attributes", fmt::format("must be at most {} bytes as JSON", kMaxAttributesBytes));
+    } else {
+      input.attributes.value = std::move(text);
+    }
   }
   if (input.company.present && input.company_id.present) {
     in.Fail("company", "give either company (a name) or company_id, not both");
@@ -109,8 +91,96 @@ bool Assign(const core::Field<std::string>& field, std::optional<std::string>& t
 
 }  // namespace
 
-nlohmann::json Customer::ToJson() const& { return CustomerJson(*this); }
-nlohmann::json Customer::ToJson() && { return CustomerJson(std::move(*this)); }
+void Customer::AppendJson(std::string& out) const {
+  auto key = [&out](std::string_view name) {
+    out += '"';
+    out += name;
+    out += "\":";
+  };
+  out += '{';
+  key("id");
+  AppendJsonString(out, id);
+  out += ',';
+  key("name");
+  AppendJsonString(out, name);
+  out += ',';
+  key("first_name");
+  AppendJsonStringOrNull(out, first_name);
+  out += ',';
+  key("last_name");
+  AppendJsonStringOrNull(out, last_name);
+  out += ',';
+  key("email");
+  AppendJsonStringOrNull(out, email);
+  out += ',';
+  key("phone");
+  AppendJsonStringOrNull(out, phone);
+  out += ',';
+  key("company_id");
+  AppendJsonStringOrNull(out, company_id);
+  out += ',';
+  key("company");
+  AppendJsonStringOrNull(out, company);
+  out += ',';
+  key("status");
+  AppendJsonString(out, status);
+  out += ',';
+  key("notes");
+  AppendJsonStringOrNull(out, notes);
+  out += ',';
+  key("tags");
+  out += TagsToJson(tags);
+  out += ',';
+  key("attributes");
+  out += attributes;  // serialised by nlohmann when written, so valid JSON text
+  out += ',';
+  key("owner_id");
+  AppendJsonStringOrNull(out, owner_id);
+  out += ',';
+  key("total_spend");
+  if (total_spend == 0) {
+    out += '0';
+  } else {
+    out += core::MoneyToJson(total_spend).dump();
+  }
+  out += ',';
+  key("num_visits");
+  fmt::format_to(std::back_inserter(out), "{}", num_visits);
+  out += ',';
+  key("last_visit_at");
+  AppendJsonStringOrNull(out, last_visit_at);
+  out += ',';
+  key("last_interaction_at");
+  AppendJsonStringOrNull(out, last_interaction_at);
+  out += ',';
+  key("created_at");
+  AppendJsonString(out, created_at);
+  out += ',';
+  key("updated_at");
+  AppendJsonString(out, updated_at);
+  out += '}';
+}
+
+nlohmann::json Customer::ToJson() const {
+  std::string text;
+  AppendJson(text);
+  return nlohmann::json::parse(text);
+}
+
+std::string CustomerPage::ToJsonText() const {
+  std::string out;
+  out.reserve(64 + data.size() * 640);
+  out += "{\"data\":[";
+  for (std::size_t i = 0; i < data.size(); ++i) {
+    if (i > 0) out += ',';
+    data[i].AppendJson(out);
+  }
+  out += "],\"next_cursor\":";
+  AppendJsonStringOrNull(out, next_cursor);
+  if (total) fmt::format_to(std::back_inserter(out), ",\"total\":{}", *total);
+  out += '}';
+  return out;
+}
 
 core::Result<CustomerInput> ParseNewCustomer(const nlohmann::json& body) {
   return ParseCustomer(body, /*create=*/true);
@@ -137,6 +207,40 @@ std::vector<std::string> NormaliseTags(std::vector<std::string> tags) {
     out.push_back(std::move(tag));
     seen.insert(out.back());  // views into `out`, stable: reserved up front
   }
+  return out;
+}
+
+std::vector<std::string> TagsFromJson(std::string_view text) {
+  std::vector<std::string> tags;
+  if (text.size() < 2 || text.front() != '[' || text.back() != ']') return tags;
+  if (text.find('\\') == std::string_view::npos) {
+    // Without escapes every quote delimits a tag: skip the JSON parser (the common case).
+    std::size_t at = 1;
+    for (;;) {
+      const std::size_t open = text.find('"', at);
+      if (open == std::string_view::npos) return tags;
+      const std::size_t close = text.find('"', open + 1);
+      if (close == std::string_view::npos) break;
+      tags.emplace_back(text.substr(open + 1, close - open - 1));
+      at = close + 1;
+    }
+    tags.clear();
+  }
+  auto doc = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (!doc.is_array()) return tags;
+  for (auto& tag : doc) {
+    if (tag.is_string()) tags.push_back(std::move(tag.get_ref<std::string&>()));
+  }
+  return tags;
+}
+
+std::string TagsToJson(const std::vector<std::string>& tags) {
+  std::string out = "[";
+  for (std::size_t i = 0; i < tags.size(); ++i) {
+    if (i > 0) out += ',';
+    AppendJsonString(out, tags[i]);
+  }
+  out += ']';
   return out;
 }
 
@@ -173,7 +277,8 @@ bool ApplyCustomerInput(const CustomerInput& input, Customer& customer) {
     }
   }
   if (input.attributes.present) {
-    nlohmann::json attributes = input.attributes.value.value_or(nlohmann::json::object());
+    // Both sides are nlohmann dumps (keys sorted), so equal objects are equal texts.
+    std::string attributes = input.attributes.value.value_or("{}");
     if (attributes != customer.attributes) {
       customer.attributes = std::move(attributes);
       changed = true;

@@ -42,7 +42,9 @@ struct Customer {
   std::string status{kDefaultStatus};
   std::optional<std::string> notes;
   std::vector<std::string> tags;
-  nlohmann::json attributes = nlohmann::json::object();
+  // The free-form custom fields: a JSON object kept as its serialised text (as stored and as
+  // sent), so reads never parse it. nlohmann::json::parse(attributes) when a value is needed.
+  std::string attributes = "{}";
   std::optional<std::string> owner_id;
   int64_t total_spend = 0;
   int64_t num_visits = 0;
@@ -52,9 +54,21 @@ struct Customer {
   std::string created_at;
   std::string updated_at;
 
-  // The API representation (total_spend in major units).
-  nlohmann::json ToJson() const&;
-  nlohmann::json ToJson() &&;  // moves the attributes out
+  // The API representation (total_spend in major units) as JSON text appended to `out`:
+  // the fast path the routes use.
+  void AppendJson(std::string& out) const;
+  // The same representation as a document, for callers that embed it in their own.
+  nlohmann::json ToJson() const;
+};
+
+// A page of customers: what GET /customers returns, {"data": [...], "next_cursor": ...,
+// "total"?} (the shape of core::Page, written as text without an intermediate document).
+struct CustomerPage {
+  std::vector<Customer> data;
+  std::optional<std::string> next_cursor;
+  std::optional<int64_t> total;
+
+  std::string ToJsonText() const;
 };
 
 // The writable fields of a POST or PATCH body. Absent fields stay unchanged on PATCH; null
@@ -71,7 +85,7 @@ struct CustomerInput {
   core::Field<std::string> status;
   core::Field<std::string> notes;
   core::Field<std::vector<std::string>> tags;
-  core::Field<nlohmann::json> attributes;
+  core::Field<std::string> attributes;  // the object serialised as JSON text
   core::Field<std::string> owner_id;
 };
 
@@ -86,6 +100,10 @@ std::string DeriveName(const std::optional<std::string>& first_name,
                        const std::optional<std::string>& last_name);
 // `tags` without repeats, first occurrence kept, order kept.
 std::vector<std::string> NormaliseTags(std::vector<std::string> tags);
+// The tags of their stored JSON text (an array of strings); [] for anything else.
+std::vector<std::string> TagsFromJson(std::string_view text);
+// The stored JSON text of `tags`.
+std::string TagsToJson(const std::vector<std::string>& tags);
 
 // Applies the plain fields of `input` (everything but company, company_id and owner_id,
 // which need the database or the principal) to `customer`. When first_name or last_name

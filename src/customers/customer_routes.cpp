@@ -15,13 +15,24 @@ namespace {
 using http::Request;
 using http::Response;
 
-Response CustomerResponse(int status, Customer&& customer) {
-  const int64_t version = customer.version;
-  std::string location;
-  if (status == http::status::kCreated) location = fmt::format("/api/v1/customers/{}", customer.id);
-  Response response = http::Json(status, std::move(customer).ToJson());
-  response.WithHeader("ETag", http::Etag(version));
-  if (!location.empty()) response.WithHeader("Location", std::move(location));
+// A JSON response whose body is already JSON text (the customer paths skip building an
+// nlohmann document: see json_text.hpp).
+Response JsonText(int status, std::string body) {
+  Response response;
+  response.status = status;
+  response.body = std::move(body);
+  return response;
+}
+
+Response CustomerResponse(int status, const Customer& customer) {
+  std::string body;
+  body.reserve(768);
+  customer.AppendJson(body);
+  Response response = JsonText(status, std::move(body));
+  response.WithHeader("ETag", http::Etag(customer.version));
+  if (status == http::status::kCreated) {
+    response.WithHeader("Location", fmt::format("/api/v1/customers/{}", customer.id));
+  }
   return response;
 }
 
@@ -44,7 +55,7 @@ class Routes {
     if (!params) return http::Problem(params.error(), request);
     auto result = customers_.List(request.principal(), params->first, params->second);
     if (!result) return http::Problem(result.error(), request);
-    return http::Json(http::status::kOk, std::move(*result).ToJson());
+    return JsonText(http::status::kOk, result->ToJsonText());
   }
 
   // GET /api/v1/companies/:id/customers
@@ -54,7 +65,7 @@ class Routes {
     auto result = customers_.ListForCompany(request.principal(), request.PathParam("id"),
                                             std::move(params->first), params->second);
     if (!result) return http::Problem(result.error(), request);
-    return http::Json(http::status::kOk, std::move(*result).ToJson());
+    return JsonText(http::status::kOk, result->ToJsonText());
   }
 
   // POST /api/v1/customers
@@ -65,14 +76,14 @@ class Routes {
     if (!input) return http::Problem(input.error(), request);
     auto customer = customers_.Create(request.principal(), *input);
     if (!customer) return http::Problem(customer.error(), request);
-    return CustomerResponse(http::status::kCreated, std::move(*customer));
+    return CustomerResponse(http::status::kCreated, *customer);
   }
 
   // GET /api/v1/customers/:id
   Response Get(const Request& request) const {
     auto customer = customers_.Get(request.principal(), request.PathParam("id"));
     if (!customer) return http::Problem(customer.error(), request);
-    return CustomerResponse(http::status::kOk, std::move(*customer));
+    return CustomerResponse(http::status::kOk, *customer);
   }
 
   // PATCH /api/v1/customers/:id
@@ -84,7 +95,7 @@ class Routes {
     auto customer = customers_.Update(request.principal(), request.PathParam("id"), *changes,
                                       http::IfMatchVersion(request));
     if (!customer) return http::Problem(customer.error(), request);
-    return CustomerResponse(http::status::kOk, std::move(*customer));
+    return CustomerResponse(http::status::kOk, *customer);
   }
 
   // DELETE /api/v1/customers/:id

@@ -1,7 +1,5 @@
 #include "customers/customer_service.hpp"
 
-#include <stdexcept>
-
 #include "core/ids.hpp"
 #include "core/time.hpp"
 
@@ -40,20 +38,21 @@ bool CustomerService::CanSee(const core::Principal& who, const Customer& custome
   return false;
 }
 
-core::Result<core::Page> CustomerService::List(const core::Principal& who,
-                                               const CustomerFilter& filter,
-                                               const core::PageRequest& page) {
+core::Result<CustomerPage> CustomerService::List(const core::Principal& who,
+                                                 const CustomerFilter& filter,
+                                                 const core::PageRequest& page) {
   if (auto allowed = RequireStaff(who); !allowed) return allowed.error();
   std::optional<std::string> visible_to;
   if (who.is_agent()) visible_to = who.id;
-  return database_.Read(
-      [&](db::Session& session) { return store_.List(session, filter, visible_to, page); });
+  return database_.Read([&](db::Session& session) -> core::Result<CustomerPage> {
+    return store_.List(session, filter, visible_to, page);
+  });
 }
 
-core::Result<core::Page> CustomerService::ListForCompany(const core::Principal& who,
-                                                         std::string_view company_id,
-                                                         CustomerFilter filter,
-                                                         const core::PageRequest& page) {
+core::Result<CustomerPage> CustomerService::ListForCompany(const core::Principal& who,
+                                                           std::string_view company_id,
+                                                           CustomerFilter filter,
+                                                           const core::PageRequest& page) {
   auto company = companies_.Get(who, company_id);
   if (!company) return company.error();
   filter.company_id = company->id;

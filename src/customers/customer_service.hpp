@@ -31,11 +31,12 @@ class CustomerService {
   // `companies` must outlive this service.
   CustomerService(db::Database& database, companies::CompanyService& companies);
 
-  core::Result<core::Page> List(const core::Principal& who, const CustomerFilter& filter,
-                                const core::PageRequest& page);
+  core::Result<CustomerPage> List(const core::Principal& who, const CustomerFilter& filter,
+                                  const core::PageRequest& page);
   // The customers of one company (NotFound when the company does not exist).
-  core::Result<core::Page> ListForCompany(const core::Principal& who, std::string_view company_id,
-                                          CustomerFilter filter, const core::PageRequest& page);
+  core::Result<CustomerPage> ListForCompany(const core::Principal& who,
+                                            std::string_view company_id, CustomerFilter filter,
+                                            const core::PageRequest& page);
 
   // Creates the customer, finding or creating its company by name, and records its initial
   // status, all in one transaction.

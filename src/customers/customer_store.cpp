@@ -31,20 +31,24 @@ const std::vector<db::SortColumn> kSortColumns = {
     {"last_interaction_at", "COALESCE(c.last_interaction_at, '')"},
 };
 
-std::vector<std::string> ParseTags(const std::string& text) {
-  std::vector<std::string> tags;
-  auto doc = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (!doc.is_array()) return tags;
-  tags.reserve(doc.size());
-  for (auto& tag : doc) {
-    if (tag.is_string()) tags.push_back(std::move(tag.get_ref<std::string&>()));
-  }
-  return tags;
+// The value the sort expression of `field` has for `c`, when it is a plain column (the
+// expressions in kSortColumns); nullopt for the folded ones.
+std::optional<std::string> PlainSortValue(const Customer& c, std::string_view field) {
+  if (field == "id") return c.id;
+  if (field == "created_at") return c.created_at;
+  if (field == "updated_at") return c.updated_at;
+  if (field == "status") return c.status;
+  if (field == "total_spend") return std::to_string(c.total_spend);
+  if (field == "num_visits") return std::to_string(c.num_visits);
+  if (field == "last_interaction_at") return c.last_interaction_at.value_or("");
+  return std::nullopt;
 }
 
-nlohmann::json ParseAttributes(const std::string& text) {
-  auto doc = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
-  return doc.is_object() ? doc : nlohmann::json::object();
+// The stored attributes text; "{}" for anything that is not an object (never written by
+// this code, but a hand-edited row must not break the response).
+std::string AttributesText(std::string text) {
+  if (text.size() < 2 || text.front() != '{' || text.back() != '}') return "{}";
+  return text;
 }
 
 Customer FromRow(const db::Row& row) {
@@ -59,8 +63,8 @@ Customer FromRow(const db::Row& row) {
   c.company = row.OptText("company");
   c.status = row.Text("status");
   c.notes = row.OptText("notes");
-  c.tags = ParseTags(row.Text("tags"));
-  c.attributes = ParseAttributes(row.Text("attributes"));
+  c.tags = TagsFromJson(row.Text("tags"));
+  c.attributes = AttributesText(row.Text("attributes"));
   c.owner_id = row.OptText("owner_id");
   c.total_spend = row.Int("total_spend");
   c.num_visits = row.Int("num_visits");
@@ -70,10 +74,6 @@ Customer FromRow(const db::Row& row) {
   c.created_at = row.Text("created_at");
   c.updated_at = row.Text("updated_at");
   return c;
-}
-
-std::string Serialise(const nlohmann::json& value) {
-  return value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 // The API error for a constraint violation of a customer write; nullopt for anything else.
@@ -145,7 +145,7 @@ core::Status CustomerStore::Insert(db::Session& session, const Customer& c) cons
   query.Param(c.id).Sql(", ").Param(c.name).Sql(", ").Param(c.first_name).Sql(", ");
   query.Param(c.last_name).Sql(", ").Param(c.email).Sql(", ").Param(c.phone).Sql(", ");
   query.Param(c.company_id).Sql(", ").Param(c.status).Sql(", ").Param(c.notes).Sql(", ");
-  query.Param(Serialise(c.tags)).Sql(", ").Param(Serialise(c.attributes)).Sql(", ");
+  query.Param(TagsToJson(c.tags)).Sql(", ").Param(c.attributes).Sql(", ");
   query.Param(c.owner_id).Sql(", ").Param(c.version).Sql(", ").Param(c.created_at).Sql(", ");
   query.Param(c.updated_at).Sql(")");
   try {
@@ -166,8 +166,8 @@ core::Result<bool> CustomerStore::Update(db::Session& session, Customer& c,
   query.Sql(", last_name = ").Param(c.last_name).Sql(", email = ").Param(c.email);
   query.Sql(", phone = ").Param(c.phone).Sql(", company_id = ").Param(c.company_id);
   query.Sql(", status = ").Param(c.status).Sql(", notes = ").Param(c.notes);
-  query.Sql(", tags = ").Param(Serialise(c.tags));
-  query.Sql(", attributes = ").Param(Serialise(c.attributes));
+  query.Sql(", tags = ").Param(TagsToJson(c.tags));
+  query.Sql(", attributes = ").Param(c.attributes);
   query.Sql(", owner_id = ").Param(c.owner_id);
   query.Sql(", version = version + 1, updated_at = ").Param(updated_at);
   query.Sql(" WHERE id = ").Param(c.id).Sql(" AND version = ").Param(c.version);
@@ -220,21 +220,23 @@ std::vector<StatusChange> CustomerStore::StatusHistory(db::Session& session,
   return history;
 }
 
-core::Page CustomerStore::List(db::Session& session, const CustomerFilter& filter,
-                               const std::optional<std::string>& visible_to,
-                               const core::PageRequest& page) const {
-  core::Page result;
+CustomerPage CustomerStore::List(db::Session& session, const CustomerFilter& filter,
+                                 const std::optional<std::string>& visible_to,
+                                 const core::PageRequest& page) const {
+  CustomerPage result;
   if (page.include_total) {
     db::Query count("SELECT count(*)");
     count.Sql(kFrom);
     AppendFilter(count, filter, visible_to);
     result.total = session.Scalar(count);
   }
-  // The sort values of the last row come from the database itself, so the cursor holds
-  // exactly what ORDER BY compared (lower() folds differently on the two engines).
+  // The cursor holds the sort values of the last row. Most are plain columns the Customer
+  // carries; folded ones (lower(...)) are selected as computed by the database, since lower()
+  // differs between the engines beyond ASCII.
   db::Query query("SELECT ");
   query.Sql(kColumns);
   for (std::size_t i = 0; i < page.sort.size(); ++i) {
+    if (PlainSortValue(Customer{}, page.sort[i].field)) continue;
     query.Sql(fmt::format(", {} AS sort_{}",
                           db::ColumnOf(kSortColumns, page.sort[i].field).expression, i));
   }
@@ -243,17 +245,17 @@ core::Page CustomerStore::List(db::Session& session, const CustomerFilter& filte
   db::AppendKeyset(query, engine_, page.sort, kSortColumns, page.after);
   db::AppendOrderAndLimit(query, engine_, page.sort, kSortColumns, page.limit + 1);
 
-  auto& data = result.data.get_ref<nlohmann::json::array_t&>();
-  data.reserve(static_cast<std::size_t>(page.limit));
+  result.data.reserve(static_cast<std::size_t>(page.limit));
   int rows = 0;
   std::vector<std::string> last;
   session.ForEach(query, [&](const db::Row& row) {
     if (++rows > page.limit) return;
-    data.push_back(FromRow(row).ToJson());
+    result.data.push_back(FromRow(row));
     if (rows == page.limit) {
       last.clear();
       for (std::size_t i = 0; i < page.sort.size(); ++i) {
-        last.push_back(row.Text(fmt::format("sort_{}", i)));
+        auto plain = PlainSortValue(result.data.back(), page.sort[i].field);
+        last.push_back(plain ? std::move(*plain) : row.Text(fmt::format("sort_{}", i)));
       }
     }
   });

@@ -43,9 +43,9 @@ class CustomerStore {
 
   // A page of customers matching `filter`; with `visible_to`, only customers owned by that
   // user or by nobody.
-  core::Page List(db::Session& session, const CustomerFilter& filter,
+  CustomerPage List(db::Session& session, const CustomerFilter& filter,
                   const std::optional<std::string>& visible_to,
-                  const core::PageRequest& page) const;
+                    const core::PageRequest& page) const;
 
  private:
   db::Engine engine_;

@@ -133,6 +133,23 @@ TEST(NormaliseTagsTest, DropsRepeatsAndKeepsOrder) {
   for (const auto& [in, out] : cases) EXPECT_EQ(NormaliseTags(in), out);
 }
 
+TEST(TagsJsonTest, RoundTripsAndToleratesBadText) {
+  using Tags = std::vector<std::string>;
+  const Tags round_trips[] = {
+      {}, {"vip"}, {"a", "b", "c"}, {"with \"quote\"", "back\\slash"}, {"caf\xc3\xa9", "tab\t"},
+      {"[", "]", ","}, {" spaced "},
+  };
+  for (const Tags& tags : round_trips) {
+    const std::string text = TagsToJson(tags);
+    EXPECT_EQ(text, json(tags).dump());
+    EXPECT_EQ(TagsFromJson(text), tags) << text;
+  }
+  for (const char* bad : {"", "[", "{}", "null", "[\"unterminated]", "[1, 2]", "[\"a\\\"]"}) {
+    EXPECT_EQ(TagsFromJson(bad), Tags{}) << bad;
+  }
+  EXPECT_EQ(TagsFromJson(R"(["a", 1, "b"])"), (Tags{"a", "b"}));  // escapes-free fast path
+}
+
 TEST(DeriveNameTest, JoinsWhatIsGiven) {
   EXPECT_EQ(DeriveName("Ada", "Lovelace"), "Ada Lovelace");
   EXPECT_EQ(DeriveName("Ada", std::nullopt), "Ada");
@@ -166,7 +183,7 @@ TEST(ApplyCustomerInputTest, ReportsWhetherAnythingChanged) {
   Customer customer;
   customer.name = "Ada";
   customer.tags = {"a"};
-  customer.attributes = {{"k", 1}};
+  customer.attributes = R"({"k":1})";
   struct Case {
     const char* body;
     bool changed;
@@ -296,7 +313,7 @@ TEST(CustomerTest, ToJsonWritesEveryFieldAndMoneyInMajorUnits) {
   customer.name = "Ada";
   customer.total_spend = 12050;
   customer.tags = {"vip"};
-  customer.attributes = {{"source", "web"}};
+  customer.attributes = R"({"source":"web"})";
   const json out = customer.ToJson();
   for (const char* key :
        {"id", "name", "first_name", "last_name", "email", "phone", "company_id", "company",
@@ -309,7 +326,45 @@ TEST(CustomerTest, ToJsonWritesEveryFieldAndMoneyInMajorUnits) {
   EXPECT_EQ(out["status"], "lead");
   EXPECT_TRUE(out["email"].is_null());
   EXPECT_EQ(out["tags"], json::array({"vip"}));
-  EXPECT_EQ(std::move(customer).ToJson(), out);
+}
+
+TEST(CustomerTest, JsonTextIsValidJsonForAwkwardValues) {
+  Customer customer;
+  customer.id = "id";
+  customer.name = "Quote \" back \\ new\nline \x01";
+  customer.email = "a@example.com";
+  customer.tags = {"a\"b", "caf\xc3\xa9", "bad \xff"};
+  auto input = ParseCustomerChanges(
+      {{"attributes", {{"nested", {{"list", {1, 2.5, nullptr, "x"}}}}, {"key \"quoted\"", "\n"}}}});
+  ASSERT_TRUE(input);
+  ApplyCustomerInput(*input, customer);
+  customer.total_spend = 1999;
+  customer.num_visits = 1234567890123;
+  std::string text;
+  customer.AppendJson(text);
+  const json parsed = json::parse(text);
+  EXPECT_EQ(parsed["name"], customer.name);
+  EXPECT_EQ(parsed["tags"], json({"a\"b", "caf\xc3\xa9", "bad \xef\xbf\xbd"}));  // U+FFFD
+  EXPECT_EQ(parsed["attributes"]["nested"]["list"], json({1, 2.5, nullptr, "x"}));
+  EXPECT_EQ(parsed["attributes"]["key \"quoted\""], "\n");
+  EXPECT_EQ(parsed["total_spend"].dump(), "19.99");
+  EXPECT_EQ(parsed["num_visits"], 1234567890123);
+  EXPECT_EQ(parsed, customer.ToJson());
+}
+
+TEST(CustomerPageTest, WritesTheListShape) {
+  CustomerPage page;
+  EXPECT_EQ(json::parse(page.ToJsonText()), json({{"data", json::array()}, {"next_cursor", nullptr}}));
+  page.data.resize(2);
+  page.data[0].id = "a";
+  page.data[1].id = "b";
+  page.next_cursor = "abc";
+  page.total = 7;
+  const json parsed = json::parse(page.ToJsonText());
+  ASSERT_EQ(parsed["data"].size(), 2u);
+  EXPECT_EQ(parsed["data"][1]["id"], "b");
+  EXPECT_EQ(parsed["next_cursor"], "abc");
+  EXPECT_EQ(parsed["total"], 7);
 }
 
 }  // namespace

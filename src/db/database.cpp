@@ -187,9 +187,7 @@ int64_t Session::Scalar(const Query& query) {
 }
 
 std::size_t Row::Index(std::string_view column) const {
-  thread_local std::string key;
-  key.assign(column);
-  auto it = columns_.find(key);
+  auto it = columns_.find(column);
   if (it == columns_.end()) throw std::logic_error(fmt::format("no column '{}' in result", column));
   return it->second;
 }

@@ -88,8 +88,15 @@ class Query {
 // reports as text (SQLite expressions) are converted.
 class Row {
  public:
-  // Column positions by name, built once per prepared statement.
-  using Columns = std::unordered_map<std::string, std::size_t>;
+  // Column positions by name, built once per prepared statement (looked up without copying
+  // the name).
+  struct NameHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view name) const {
+      return std::hash<std::string_view>{}(name);
+    }
+  };
+  using Columns = std::unordered_map<std::string, std::size_t, NameHash, std::equal_to<>>;
   Row(const soci::row& row, const Columns& columns) : row_(row), columns_(columns) {}
   std::string Text(std::string_view column) const;
   std::optional<std::string> OptText(std::string_view column) const;

@@ -220,7 +220,9 @@ void Server::Impl::Run(const restinio::request_handle_t& native) {
 
 Response Server::Impl::Process(const restinio::request_handle_t& native, Request& request,
                                const Route*& route, RateLimiter::Decision& limit) {
-  auto query = restinio::try_parse_query<restinio::parse_query_traits::x_www_form_urlencoded>(
+  // Relaxed: `,` and `:` may appear unencoded (sort=status,-name, timestamps), and `+` is a
+  // plus sign, not a space (so offsets like +02:00 survive); spaces come as %20.
+  auto query = restinio::try_parse_query<restinio::parse_query_traits::relaxed>(
       native->header().query());
   if (!query) return Problem(core::Error::Malformed("the query string is malformed"), request);
   for (const auto& [key, value] : *query) {

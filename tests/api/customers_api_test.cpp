@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "api/fixtures.hpp"
@@ -150,6 +151,31 @@ TEST_F(CustomersApiTest, CompanyIsFoundOrCreatedByNameInTheSameWrite) {
   ASSERT_EQ(cleared.status, 200) << cleared;
   EXPECT_TRUE(cleared.json()["company"].is_null());
   EXPECT_TRUE(cleared.json()["company_id"].is_null());
+}
+
+TEST_F(CustomersApiTest, ConcurrentCreatesShareOneNewCompany) {
+  constexpr int kWriters = 8;
+  std::vector<long> statuses(kWriters, 0);
+  std::vector<std::string> company_ids(kWriters);
+  std::vector<std::thread> writers;
+  for (int i = 0; i < kWriters; ++i) {
+    writers.emplace_back([&, i] {
+      Client writer(server());
+      writer.SetToken(admin().token);
+      HttpResponse response = writer.Post(
+          "/api/v1/customers",
+          {{"name", "Racer " + std::to_string(i)}, {"company", i % 2 ? "Photo Finish" : "PHOTO FINISH"}});
+      statuses[i] = response.status;
+      if (response.status == 201) company_ids[i] = response.json()["company_id"];
+    });
+  }
+  for (std::thread& writer : writers) writer.join();
+  for (int i = 0; i < kWriters; ++i) {
+    EXPECT_EQ(statuses[i], 201) << i;
+    EXPECT_EQ(company_ids[i], company_ids[0]) << i;
+  }
+  EXPECT_EQ(client().Get("/api/v1/companies?include_total=true").json()["total"], 1);
+  EXPECT_EQ(Names("company_id=" + company_ids[0]).size(), static_cast<std::size_t>(kWriters));
 }
 
 TEST_F(CustomersApiTest, EmailsAreUniqueCaseInsensitively) {
