@@ -220,8 +220,8 @@ void Server::Impl::Run(const restinio::request_handle_t& native) {
 
 Response Server::Impl::Process(const restinio::request_handle_t& native, Request& request,
                                const Route*& route, RateLimiter::Decision& limit) {
-  // Relaxed: `,` and `:` may appear unencoded (sort=status,-name, timestamps), and `+` is a
-  // plus sign, not a space (so offsets like +02:00 survive); spaces come as %20.
+  // Relaxed: `,` and `:` may appear unencoded (sort=status,-name, timestamps). As in forms,
+  // `+` means a space, so an offset like +02:00 is sent as %2B02:00.
   auto query = restinio::try_parse_query<restinio::parse_query_traits::relaxed>(
       native->header().query());
   if (!query) return Problem(core::Error::Malformed("the query string is malformed"), request);

@@ -26,13 +26,15 @@ TEST_F(MiddlewareApiTest, QueryParametersMustBeUtf8) {
   EXPECT_EQ(client().Get("/api/v1/users?q=%zz").status, 400);
 }
 
-TEST_F(MiddlewareApiTest, CommasColonsAndPlusSignsNeedNoEncoding) {
+TEST_F(MiddlewareApiTest, CommasAndColonsNeedNoEncoding) {
   ASSERT_EQ(client().Post("/api/v1/auth/bootstrap", {{"email", "a@example.com"}, {"password", "a long enough password"}, {"name", "A"}}).status, 201);
   HttpResponse login = client().Post("/api/v1/auth/login", {{"email", "a@example.com"}, {"password", "a long enough password"}});
   client().SetToken(login.json()["access_token"]);
   EXPECT_EQ(client().Get("/api/v1/customers?sort=status,-name").status, 200);
   EXPECT_EQ(client().Get("/api/v1/customers?created_after=2026-01-01T00:00:00Z").status, 200);
-  EXPECT_EQ(client().Get("/api/v1/customers?created_after=2026-01-01T00:00:00+02:00").status, 200);
+  EXPECT_EQ(client().Get("/api/v1/customers?created_after=2026-01-01T00:00:00%2B02:00").status, 200);
+  // `+` is a space, as in forms.
+  EXPECT_EQ(client().Get("/api/v1/customers?created_after=2026-01-01T00:00:00+02:00").status, 400);
 }
 
 TEST_F(MiddlewareApiTest, ServerSurvivesGarbage) {
