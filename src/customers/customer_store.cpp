@@ -51,28 +51,35 @@ std::string AttributesText(std::string text) {
   return text;
 }
 
+// Positions in kColumns, which FromRow reads by position: the list reads 20 columns a row.
+enum Column : std::size_t {
+  kId, kName, kFirstName, kLastName, kEmail, kPhone, kCompanyId, kCompany, kStatus, kNotes,
+  kTags, kAttributes, kOwnerId, kTotalSpend, kNumVisits, kLastVisitAt, kLastInteractionAt,
+  kVersion, kCreatedAt, kUpdatedAt,
+};
+
 Customer FromRow(const db::Row& row) {
   Customer c;
-  c.id = row.Text("id");
-  c.name = row.Text("name");
-  c.first_name = row.OptText("first_name");
-  c.last_name = row.OptText("last_name");
-  c.email = row.OptText("email");
-  c.phone = row.OptText("phone");
-  c.company_id = row.OptText("company_id");
-  c.company = row.OptText("company");
-  c.status = row.Text("status");
-  c.notes = row.OptText("notes");
-  c.tags = TagsFromJson(row.Text("tags"));
-  c.attributes = AttributesText(row.Text("attributes"));
-  c.owner_id = row.OptText("owner_id");
-  c.total_spend = row.Int("total_spend");
-  c.num_visits = row.Int("num_visits");
-  c.last_visit_at = row.OptText("last_visit_at");
-  c.last_interaction_at = row.OptText("last_interaction_at");
-  c.version = row.Int("version");
-  c.created_at = row.Text("created_at");
-  c.updated_at = row.Text("updated_at");
+  c.id = row.TextAt(kId);
+  c.name = row.TextAt(kName);
+  c.first_name = row.OptTextAt(kFirstName);
+  c.last_name = row.OptTextAt(kLastName);
+  c.email = row.OptTextAt(kEmail);
+  c.phone = row.OptTextAt(kPhone);
+  c.company_id = row.OptTextAt(kCompanyId);
+  c.company = row.OptTextAt(kCompany);
+  c.status = row.TextAt(kStatus);
+  c.notes = row.OptTextAt(kNotes);
+  c.tags = TagsFromJson(row.TextAt(kTags));
+  c.attributes = AttributesText(row.TextAt(kAttributes));
+  c.owner_id = row.OptTextAt(kOwnerId);
+  c.total_spend = row.IntAt(kTotalSpend).value_or(0);
+  c.num_visits = row.IntAt(kNumVisits).value_or(0);
+  c.last_visit_at = row.OptTextAt(kLastVisitAt);
+  c.last_interaction_at = row.OptTextAt(kLastInteractionAt);
+  c.version = row.IntAt(kVersion).value_or(0);
+  c.created_at = row.TextAt(kCreatedAt);
+  c.updated_at = row.TextAt(kUpdatedAt);
   return c;
 }
 

@@ -193,7 +193,10 @@ std::size_t Row::Index(std::string_view column) const {
 }
 
 std::optional<std::string> Row::OptText(std::string_view column) const {
-  const std::size_t i = Index(column);
+  return OptTextAt(Index(column));
+}
+
+std::optional<std::string> Row::OptTextAt(std::size_t i) const {
   if (row_.get_indicator(i) == soci::i_null) return std::nullopt;
   switch (row_.get_properties(i).get_data_type()) {
     case soci::dt_string:
@@ -205,7 +208,7 @@ std::optional<std::string> Row::OptText(std::string_view column) const {
     case soci::dt_double:
       return fmt::format("{}", row_.get<double>(i));
     default:
-      throw std::logic_error(fmt::format("column '{}' is not text", column));
+      throw std::logic_error(fmt::format("column {} is not text", i));
   }
 }
 

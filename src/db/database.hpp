@@ -104,6 +104,9 @@ class Row {
   std::optional<int64_t> OptInt(std::string_view column) const;
   double Real(std::string_view column) const;
   bool Bool(std::string_view column) const { return Int(column) != 0; }
+  // The same by position in the select list, for hot paths that read many columns.
+  std::optional<std::string> OptTextAt(std::size_t index) const;
+  std::string TextAt(std::size_t index) const { return OptTextAt(index).value_or(""); }
   std::optional<int64_t> IntAt(std::size_t index) const;
 
  private:
