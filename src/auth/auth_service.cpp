@@ -45,16 +45,14 @@ core::Result<User> AuthService::Bootstrap(const NewUser& input) {
     const core::Error taken = core::Error::Conflict("the installation already has users");
     if (users_.Count(session) > 0) return taken;
     // The marker row makes concurrent bootstraps on several nodes collide on its key.
-    try {
-      session.Exec(db::Query("INSERT INTO app_settings (setting_key, value, updated_at) VALUES "
-                             "('bootstrap_admin', ")
-                       .Param(user.id)
-                       .Sql(", ")
-                       .Param(user.created_at)
-                       .Sql(")"));
-    } catch (const std::exception& e) {
-      if (db::IsUniqueViolation(e)) return taken;
-      throw;
+    if (!session.ExecUnlessDuplicate(
+            db::Query("INSERT INTO app_settings (setting_key, value, updated_at) VALUES "
+                      "('bootstrap_admin', ")
+                .Param(user.id)
+                .Sql(", ")
+                .Param(user.created_at)
+                .Sql(")"))) {
+      return taken;
     }
     if (auto inserted = users_.Insert(session, user); !inserted) return inserted.error();
     return user;

@@ -6,23 +6,18 @@
 
 #include <sodium.h>
 
+#include "core/sodium.hpp"
+
 namespace rapport::auth {
 namespace {
 
 constexpr unsigned long long kOpsLimit = 2;
 constexpr size_t kMemLimit = size_t{19} * 1024 * 1024;
 
-void EnsureSodium() {
-  static std::once_flag once;
-  std::call_once(once, [] {
-    if (sodium_init() < 0) throw std::runtime_error("libsodium initialisation failed");
-  });
-}
-
 }  // namespace
 
 std::string HashPassword(std::string_view password) {
-  EnsureSodium();
+  core::EnsureSodium();
   std::array<char, crypto_pwhash_STRBYTES> encoded{};
   if (crypto_pwhash_str_alg(encoded.data(), password.data(), password.size(), kOpsLimit, kMemLimit,
                             crypto_pwhash_ALG_ARGON2ID13) != 0) {
@@ -33,7 +28,7 @@ std::string HashPassword(std::string_view password) {
 
 bool VerifyPassword(std::string_view encoded, std::string_view password) {
   try {
-    EnsureSodium();
+    core::EnsureSodium();
   } catch (const std::exception&) {
     return false;
   }
@@ -47,7 +42,7 @@ bool VerifyPassword(std::string_view encoded, std::string_view password) {
 
 std::string DummyHash() {
   static const std::string hash = [] {
-    EnsureSodium();
+    core::EnsureSodium();
     std::array<unsigned char, 32> random{};
     randombytes_buf(random.data(), random.size());
     return HashPassword(

@@ -10,19 +10,14 @@
 
 #include <jwt.h>
 #include <sodium.h>
+
+#include "core/sodium.hpp"
 #include <nlohmann/json.hpp>
 
 #include "core/text.hpp"
 
 namespace rapport::auth {
 namespace {
-
-void EnsureSodium() {
-  static std::once_flag once;
-  std::call_once(once, [] {
-    if (sodium_init() < 0) throw std::runtime_error("libsodium initialisation failed");
-  });
-}
 
 struct JwtDeleter {
   void operator()(jwt_t* jwt) const { jwt_free(jwt); }
@@ -163,7 +158,7 @@ std::variant<AccessClaims, TokenError> VerifyAccessToken(std::string_view token,
                                                          std::string_view secret,
                                                          int64_t now_unix) {
   try {
-    EnsureSodium();
+    core::EnsureSodium();
     return Verify(token, secret, now_unix);
   } catch (const std::exception&) {
     // Only allocation failures or a broken libsodium can get here; refuse the token.
@@ -172,7 +167,7 @@ std::variant<AccessClaims, TokenError> VerifyAccessToken(std::string_view token,
 }
 
 std::string NewOpaqueToken() {
-  EnsureSodium();
+  core::EnsureSodium();
   std::array<unsigned char, 32> bytes{};
   randombytes_buf(bytes.data(), bytes.size());
   return core::Base64UrlEncode(
@@ -180,7 +175,7 @@ std::string NewOpaqueToken() {
 }
 
 std::string HashOpaqueToken(std::string_view token) {
-  EnsureSodium();
+  core::EnsureSodium();
   std::array<unsigned char, crypto_hash_sha256_BYTES> digest{};
   crypto_hash_sha256(digest.data(), Bytes(token), token.size());
   std::string hex(digest.size() * 2 + 1, '\0');
@@ -192,7 +187,7 @@ std::string HashOpaqueToken(std::string_view token) {
 bool ConstantTimeEquals(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   if (a.empty()) return true;
-  EnsureSodium();
+  core::EnsureSodium();
   return sodium_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 

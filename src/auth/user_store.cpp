@@ -68,13 +68,8 @@ core::Status UserStore::Insert(db::Session& session, const User& user) const {
   query.Param(core::RoleName(user.role)).Sql(", ").Param(user.password_hash).Sql(", ");
   query.Param(user.active).Sql(", ").Param(user.notify_by_email).Sql(", ").Param(user.version);
   query.Sql(", ").Param(user.created_at).Sql(", ").Param(user.updated_at).Sql(")");
-  try {
-    session.Exec(query);
-  } catch (const std::exception& e) {
-    if (db::IsUniqueViolation(e)) {
-      return core::Error::Conflict("email", "a user with this email already exists");
-    }
-    throw;
+  if (!session.ExecUnlessDuplicate(query)) {
+    return core::Error::Conflict("email", "a user with this email already exists");
   }
   return core::Ok{};
 }

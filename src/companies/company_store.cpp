@@ -41,6 +41,10 @@ void AppendFilter(db::Query& query, const CompanyFilter& filter) {
   }
 }
 
+core::Error DuplicateName() {
+  return core::Error::Conflict("name", "a company with this name already exists");
+}
+
 }  // namespace
 
 std::optional<Company> CompanyStore::FindById(db::Session& session, std::string_view id) const {
@@ -58,14 +62,7 @@ core::Status CompanyStore::Insert(db::Session& session, const Company& company) 
   query.Sql(", ").Param(company.phone).Sql(", ").Param(company.address).Sql(", ");
   query.Param(company.version).Sql(", ").Param(company.created_at).Sql(", ");
   query.Param(company.updated_at).Sql(")");
-  try {
-    session.Exec(query);
-  } catch (const std::exception& e) {
-    if (db::IsUniqueViolation(e)) {
-      return core::Error::Conflict("name", "a company with this name already exists");
-    }
-    throw;
-  }
+  if (!session.ExecUnlessDuplicate(query)) return DuplicateName();
   return core::Ok{};
 }
 
@@ -80,9 +77,7 @@ core::Result<bool> CompanyStore::Update(db::Session& session, Company& company) 
   try {
     changed = session.Exec(query);
   } catch (const std::exception& e) {
-    if (db::IsUniqueViolation(e)) {
-      return core::Error::Conflict("name", "a company with this name already exists");
-    }
+    if (db::IsUniqueViolation(e)) return DuplicateName();
     throw;
   }
   if (changed == 0) return false;

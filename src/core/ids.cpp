@@ -8,15 +8,10 @@
 
 #include <sodium.h>
 
+#include "core/sodium.hpp"
+
 namespace rapport::core {
 namespace {
-
-void EnsureSodium() {
-  static std::once_flag once;
-  std::call_once(once, [] {
-    if (sodium_init() < 0) throw std::runtime_error("libsodium initialisation failed");
-  });
-}
 
 constexpr uint64_t kMaxTimestampMs = (uint64_t{1} << 48) - 1;
 constexpr uint16_t kCounterMax = 0x0FFF;  // rand_a is 12 bits wide.

@@ -5,15 +5,10 @@
 
 #include <sodium.h>
 
+#include "core/sodium.hpp"
+
 namespace rapport::core {
 namespace {
-
-void EnsureSodium() {
-  static std::once_flag once;
-  std::call_once(once, [] {
-    if (sodium_init() < 0) throw std::runtime_error("libsodium initialisation failed");
-  });
-}
 
 bool IsAsciiAlnum(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');

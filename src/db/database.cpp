@@ -150,6 +150,16 @@ int64_t Session::Exec(const Query& query) {
   }
 }
 
+bool Session::ExecUnlessDuplicate(const Query& query) {
+  try {
+    Exec(query);
+    return true;
+  } catch (const std::exception& e) {
+    if (IsUniqueViolation(e)) return false;
+    throw;
+  }
+}
+
 void Session::ForEach(const Query& query, const std::function<void(const Row&)>& fn) {
   CachedStatement& entry = cache_.Get(session_, query, /*with_row=*/true);
   try {

@@ -125,6 +125,10 @@ class Session {
   Session(soci::session& session, StatementCache& cache) : session_(session), cache_(cache) {}
   // Runs a statement; returns the number of rows it changed.
   int64_t Exec(const Query& query);
+  // Runs a statement that may hit a UNIQUE constraint: false when it did (nothing changed),
+  // else true. Other errors throw. On PostgreSQL the violation aborts the transaction, so
+  // after false the caller must end its Write with an error.
+  bool ExecUnlessDuplicate(const Query& query);
   // Calls `fn` for each row.
   void ForEach(const Query& query, const std::function<void(const Row&)>& fn);
   // Calls `fn` with the first row, if any; returns whether there was one.
