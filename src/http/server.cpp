@@ -394,6 +394,10 @@ int Server::Start() {
       .write_http_response_timelimit(std::chrono::seconds(60))
       .concurrent_accepts_count(self.options.threads)
       .separate_accept_and_create_connect(true)
+      // Bodies past this are cut off while they arrive (the connection is closed) instead of
+      // being held in memory; routes answer 413 for anything over their own, smaller limit.
+      .incoming_http_msg_limits(
+          restinio::incoming_http_msg_limits_t{}.max_body_size(self.options.max_body_bytes))
       .acceptor_post_bind_hook([&self](asio::ip::tcp::acceptor& acceptor) {
         self.bound_port = acceptor.local_endpoint().port();
       });

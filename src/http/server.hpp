@@ -47,6 +47,7 @@ struct ServerOptions {
   int port = 8080;  // 0: any free port
   std::size_t threads = 4;         // network threads; they also answer GET requests
   std::size_t write_threads = 64;  // run POST/PATCH/PUT/DELETE (0: on the network threads)
+  std::size_t max_body_bytes = 64 << 20;  // the largest body read at all
   double ip_rate = 200, ip_burst = 400;                // per client IP, every request
   double principal_rate = 100, principal_burst = 200;  // per signed-in principal
   double strict_rate = 0.2, strict_burst = 20;         // per client IP, login and signup
