@@ -55,6 +55,12 @@ def evaluate(name, r, ceiling_rps):
     return endpoint, ratio, target, verdict
 
 
+def cpu_per_request(run):
+    """Server CPU time per request in µs: steadier than req/s on a shared, noisy box."""
+    cpu_s, requests = run.get("server_cpu_s"), run["result"]["requests"]
+    return "n/a" if cpu_s is None or not requests else f"{cpu_s / requests * 1e6:.0f} µs"
+
+
 def table(headers, rows, markdown):
     if markdown:
         lines = ["| " + " | ".join(headers) + " |", "|" + "|".join("---" for _ in headers) + "|"]
@@ -76,7 +82,7 @@ def main():
     failed = False
 
     headers = ["endpoint", "req/s", "p50", "p99", "non-2xx", "vs /healthz", "server CPU",
-               "target", "result"]
+               "CPU/req", "target", "result"]
     rows = []
     status_notes = []
     for name in ROWS:
@@ -87,7 +93,8 @@ def main():
         failed |= verdict.startswith("FAIL")
         rows.append([endpoint, f"{r['rps']:,.0f}", ms(r.get("p50_us")), ms(r.get("p99_us")),
                      f"{r['non2xx']:,}", "n/a" if ratio is None else f"{ratio:.0%}",
-                     f"{by_name[name]['server_cpu_pct']}%", target, verdict])
+                     f"{by_name[name]['server_cpu_pct']}%", cpu_per_request(by_name[name]),
+                     target, verdict])
         if r["non2xx"]:
             status_notes.append(f"{endpoint}: statuses {r['statuses']}")
 
@@ -130,7 +137,9 @@ def main():
              f"load average {meta['load_before']} before, {meta['load_after']} after.")
     shared = (f"wrk and the server share the same {meta['nproc']} cores (no pinning): absolute "
               f"req/s are 'server + load generator on one box'; the ratios to /healthz travel "
-              f"better. 'server CPU' is the server's CPU time over the run (100% = one core).")
+              f"better. 'server CPU' is the server's CPU time over the run (100% = one core); "
+              f"'CPU/req' is that time per request, which moves less than req/s when other work "
+              f"shares the box.")
     rss_rows = [
         ["idle RSS after start-up", f"{idle_mb:.1f} MB (anon {meta['idle_anon_kb'] / 1024:.1f}, "
          f"file {meta['idle_file_kb'] / 1024:.1f})", f"< {IDLE_RSS_TARGET_MB} MB",
