@@ -65,29 +65,81 @@ Query& Query::Param(Value value) {
   return *this;
 }
 
-// A prepared statement kept for reuse, with the storage its placeholders are bound to.
+// A prepared statement kept for reuse, with the storage its placeholders and result columns
+// are bound to. Result columns are fetched straight into `cells` as text: no per-row
+// dynamic holders, one copy per value.
 struct CachedStatement {
   explicit CachedStatement(soci::session& session) : statement(session) {}
   soci::statement statement;
   std::vector<Query::Value> values;
   std::vector<soci::indicator> nulls;
-  soci::row row;
-  Row::Columns columns;  // filled at the first row
+  bool with_row = false;
+  bool bound = false;  // with_row: the columns are known and bound to `cells`
+  std::vector<std::string> cells;
+  std::vector<soci::indicator> cell_indicators;
+  std::vector<int> cell_nulls;
+  Row::Columns columns;
 };
+
+namespace {
+
+void BindValues(soci::statement& st, std::vector<Query::Value>& values,
+                std::vector<soci::indicator>& nulls) {
+  static const std::string kNull;
+  nulls.assign(values.size(), soci::i_ok);
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    const std::string name = fmt::format("p{}", i + 1);
+    auto& value = values[i];
+    if (std::holds_alternative<std::nullptr_t>(value)) {
+      nulls[i] = soci::i_null;
+      st.exchange(soci::use(kNull, nulls[i], name));
+    } else if (auto* text = std::get_if<std::string>(&value)) {
+      st.exchange(soci::use(*text, name));
+    } else if (auto* number = std::get_if<long long>(&value)) {
+      st.exchange(soci::use(*number, name));
+    } else {
+      st.exchange(soci::use(std::get<double>(value), name));
+    }
+  }
+}
+
+// The text of one column of a dynamically described row.
+std::optional<std::string> CellText(const soci::row& row, std::size_t i) {
+  if (row.get_indicator(i) == soci::i_null) return std::nullopt;
+  switch (row.get_properties(i).get_data_type()) {
+    case soci::dt_string:
+      return row.get<std::string>(i);
+    case soci::dt_integer:
+      return std::to_string(row.get<int>(i));
+    case soci::dt_long_long:
+      return std::to_string(row.get<long long>(i));
+    case soci::dt_unsigned_long_long:
+      return std::to_string(row.get<unsigned long long>(i));
+    case soci::dt_double:
+      return fmt::format("{}", row.get<double>(i));
+    default:
+      throw std::logic_error(fmt::format("column {} has a type the database layer does not read", i));
+  }
+}
+
+}  // namespace
 
 class StatementCache {
  public:
   static constexpr std::size_t kMaxStatements = 256;
 
-  // The prepared statement for `query` with its values bound. `with_row`: results go to
-  // row(). Call Forget() after a failure: the statement's state is then unknown.
+  // The cached statement for `query` with its values assigned; new entries are prepared (for
+  // a statement without results) or left for the first execution to describe (with results).
+  // Call ForgetLast() after a failure: the statement's state is then unknown.
   CachedStatement& Get(soci::session& session, const Query& query, bool with_row) {
     std::string key = Key(query, with_row);
     auto it = statements_.find(key);
     if (it == statements_.end()) {
       if (statements_.size() >= kMaxStatements) statements_.clear();
       auto entry = std::make_unique<CachedStatement>(session);
-      Prepare(*entry, query, with_row);
+      entry->values = query.values();
+      entry->with_row = with_row;
+      if (!with_row) Prepare(*entry, query.sql(), 0);
       it = statements_.emplace(std::move(key), std::move(entry)).first;
     } else {
       // Same key, same value types: assignment keeps each bound object where it is.
@@ -99,6 +151,24 @@ class StatementCache {
     return *it->second;
   }
 
+  // Prepares `entry` with its values and, for results, `columns` text cells.
+  static void Prepare(CachedStatement& entry, const std::string& sql, std::size_t columns) {
+    soci::statement& st = entry.statement;
+    st.alloc();
+    st.prepare(sql);
+    BindValues(st, entry.values, entry.nulls);
+    if (entry.with_row) {
+      entry.cells.assign(columns, std::string());
+      entry.cell_indicators.assign(columns, soci::i_ok);
+      entry.cell_nulls.assign(columns, 0);
+      for (std::size_t i = 0; i < columns; ++i) {
+        st.exchange(soci::into(entry.cells[i], entry.cell_indicators[i]));
+      }
+      entry.bound = true;
+    }
+    st.define_and_bind();
+  }
+
   void ForgetLast() { statements_.erase(last_); }
 
  private:
@@ -108,31 +178,6 @@ class StatementCache {
     key += '\n';
     key += query.sql();
     return key;
-  }
-
-  static void Prepare(CachedStatement& entry, const Query& query, bool with_row) {
-    static const std::string kNull;
-    entry.values = query.values();
-    entry.nulls.assign(entry.values.size(), soci::i_ok);
-    soci::statement& st = entry.statement;
-    st.alloc();
-    st.prepare(query.sql());
-    for (std::size_t i = 0; i < entry.values.size(); ++i) {
-      const std::string name = fmt::format("p{}", i + 1);
-      auto& value = entry.values[i];
-      if (std::holds_alternative<std::nullptr_t>(value)) {
-        entry.nulls[i] = soci::i_null;
-        st.exchange(soci::use(kNull, entry.nulls[i], name));
-      } else if (auto* text = std::get_if<std::string>(&value)) {
-        st.exchange(soci::use(*text, name));
-      } else if (auto* number = std::get_if<long long>(&value)) {
-        st.exchange(soci::use(*number, name));
-      } else {
-        st.exchange(soci::use(std::get<double>(value), name));
-      }
-    }
-    if (with_row) st.exchange(soci::into(entry.row));
-    st.define_and_bind();
   }
 
   std::unordered_map<std::string, std::unique_ptr<CachedStatement>> statements_;
@@ -163,22 +208,56 @@ bool Session::ExecUnlessDuplicate(const Query& query) {
 void Session::ForEach(const Query& query, const std::function<void(const Row&)>& fn) {
   CachedStatement& entry = cache_.Get(session_, query, /*with_row=*/true);
   try {
+    if (!entry.bound) {
+      FirstRun(entry, query, fn);
+      return;
+    }
     // Every row is fetched even if `fn` wants only some: a statement left mid-way would keep
     // the connection's read snapshot open.
     if (!entry.statement.execute(true)) return;
-    if (entry.columns.empty()) {
-      for (std::size_t i = 0; i < entry.row.size(); ++i) {
-        entry.columns.emplace(entry.row.get_properties(i).get_name(), i);
-      }
-    }
-    const Row row(entry.row, entry.columns);
+    const Row row(entry.cells, entry.cell_nulls, entry.columns);
     do {
+      for (std::size_t i = 0; i < entry.cells.size(); ++i) {
+        entry.cell_nulls[i] = entry.cell_indicators[i] == soci::i_null;
+      }
       fn(row);
     } while (entry.statement.fetch());
   } catch (...) {
     cache_.ForgetLast();
     throw;
   }
+}
+
+// The first run of a query learns its columns from a dynamically described statement, then
+// binds the cached one to text cells for every later run.
+void Session::FirstRun(CachedStatement& entry, const Query& query,
+                       const std::function<void(const Row&)>& fn) {
+  std::vector<Query::Value> values = query.values();
+  std::vector<soci::indicator> nulls;
+  soci::row described;
+  soci::statement probe(session_);
+  probe.alloc();
+  probe.prepare(query.sql());
+  BindValues(probe, values, nulls);
+  probe.exchange(soci::into(described));
+  probe.define_and_bind();
+  bool more = probe.execute(true);
+  for (std::size_t i = 0; i < described.size(); ++i) {
+    entry.columns.emplace(described.get_properties(i).get_name(), i);
+  }
+  std::vector<std::string> cells(described.size());
+  std::vector<int> cell_nulls(described.size());
+  const Row row(cells, cell_nulls, entry.columns);
+  while (more) {
+    for (std::size_t i = 0; i < described.size(); ++i) {
+      auto text = CellText(described, i);
+      cell_nulls[i] = !text;
+      cells[i] = text ? std::move(*text) : std::string();
+    }
+    fn(row);
+    more = probe.fetch();
+  }
+  if (!entry.columns.empty()) StatementCache::Prepare(entry, query.sql(), described.size());
 }
 
 bool Session::First(const Query& query, const std::function<void(const Row&)>& fn) {
@@ -202,69 +281,25 @@ std::size_t Row::Index(std::string_view column) const {
   return it->second;
 }
 
-std::optional<std::string> Row::OptText(std::string_view column) const {
-  return OptTextAt(Index(column));
-}
-
 std::optional<std::string> Row::OptTextAt(std::size_t i) const {
-  if (row_.get_indicator(i) == soci::i_null) return std::nullopt;
-  switch (row_.get_properties(i).get_data_type()) {
-    case soci::dt_string:
-      return row_.get<std::string>(i);
-    case soci::dt_integer:
-      return std::to_string(row_.get<int>(i));
-    case soci::dt_long_long:
-      return std::to_string(row_.get<long long>(i));
-    case soci::dt_double:
-      return fmt::format("{}", row_.get<double>(i));
-    default:
-      throw std::logic_error(fmt::format("column {} is not text", i));
-  }
+  if (nulls_.at(i)) return std::nullopt;
+  return cells_[i];
 }
-
-std::string Row::Text(std::string_view column) const { return OptText(column).value_or(""); }
-
-std::optional<int64_t> Row::OptInt(std::string_view column) const { return IntAt(Index(column)); }
 
 std::optional<int64_t> Row::IntAt(std::size_t i) const {
-  if (row_.get_indicator(i) == soci::i_null) return std::nullopt;
-  switch (row_.get_properties(i).get_data_type()) {
-    case soci::dt_integer:
-      return row_.get<int>(i);
-    case soci::dt_long_long:
-      return row_.get<long long>(i);
-    case soci::dt_unsigned_long_long:
-      return static_cast<int64_t>(row_.get<unsigned long long>(i));
-    case soci::dt_double:
-      return static_cast<int64_t>(row_.get<double>(i));
-    case soci::dt_string: {
-      const std::string& text = row_.get<std::string>(i);
-      int64_t value = 0;
-      auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-      if (ec != std::errc()) {
-        double d = std::stod(text);  // SQLite sum()/avg() of integers may come back as "1.0"
-        return static_cast<int64_t>(d);
-      }
-      return value;
-    }
-    default:
-      throw std::logic_error(fmt::format("column {} is not an integer", i));
-  }
+  if (nulls_.at(i)) return std::nullopt;
+  const std::string& text = cells_[i];
+  int64_t value = 0;
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec == std::errc() && ptr == text.data() + text.size()) return value;
+  // SQLite sum()/avg() of integers and PostgreSQL numerics may come as "12.0".
+  return static_cast<int64_t>(std::stod(text));
 }
-
-int64_t Row::Int(std::string_view column) const { return OptInt(column).value_or(0); }
 
 double Row::Real(std::string_view column) const {
   const std::size_t i = Index(column);
-  if (row_.get_indicator(i) == soci::i_null) return 0;
-  switch (row_.get_properties(i).get_data_type()) {
-    case soci::dt_double:
-      return row_.get<double>(i);
-    case soci::dt_string:
-      return std::stod(row_.get<std::string>(i));
-    default:
-      return static_cast<double>(Int(column));
-  }
+  if (nulls_.at(i)) return 0;
+  return std::stod(cells_[i]);
 }
 
 bool IsUniqueViolation(const std::exception& e) {

@@ -83,9 +83,9 @@ class Query {
   std::vector<Value> values_;
 };
 
-// One row of a result. Reading a column by name; NULL reads as nullopt from the Opt*
-// getters and as the empty value ("" / 0) from the others. Integer columns that an engine
-// reports as text (SQLite expressions) are converted.
+// One row of a result, every column read as text (integers are converted back on request).
+// NULL reads as nullopt from the Opt* getters and as the empty value ("" / 0) from the
+// others. Valid only inside the ForEach callback that handed it out.
 class Row {
  public:
   // Column positions by name, built once per prepared statement (looked up without copying
@@ -97,11 +97,17 @@ class Row {
     }
   };
   using Columns = std::unordered_map<std::string, std::size_t, NameHash, std::equal_to<>>;
-  Row(const soci::row& row, const Columns& columns) : row_(row), columns_(columns) {}
-  std::string Text(std::string_view column) const;
-  std::optional<std::string> OptText(std::string_view column) const;
-  int64_t Int(std::string_view column) const;
-  std::optional<int64_t> OptInt(std::string_view column) const;
+
+  Row(const std::vector<std::string>& cells, const std::vector<int>& nulls,
+      const Columns& columns)
+      : cells_(cells), nulls_(nulls), columns_(columns) {}
+
+  std::string Text(std::string_view column) const { return TextAt(Index(column)); }
+  std::optional<std::string> OptText(std::string_view column) const {
+    return OptTextAt(Index(column));
+  }
+  int64_t Int(std::string_view column) const { return IntAt(Index(column)).value_or(0); }
+  std::optional<int64_t> OptInt(std::string_view column) const { return IntAt(Index(column)); }
   double Real(std::string_view column) const;
   bool Bool(std::string_view column) const { return Int(column) != 0; }
   // The same by position in the select list, for hot paths that read many columns.
@@ -111,11 +117,13 @@ class Row {
 
  private:
   std::size_t Index(std::string_view column) const;
-  const soci::row& row_;
+  const std::vector<std::string>& cells_;
+  const std::vector<int>& nulls_;  // non-zero: NULL
   const Columns& columns_;
 };
 
 class StatementCache;
+struct CachedStatement;
 
 // A connection, borrowed from the pool for the duration of a Read or Write callback.
 // Statements are prepared once per connection and reused (keyed by their SQL text and the
@@ -138,6 +146,9 @@ class Session {
   soci::session& raw() { return session_; }
 
  private:
+  void FirstRun(CachedStatement& entry, const Query& query,
+                const std::function<void(const Row&)>& fn);
+
   soci::session& session_;
   StatementCache& cache_;
 };
