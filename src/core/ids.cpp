@@ -4,8 +4,10 @@
 #include <chrono>
 #include <cstdint>
 #include <mutex>
+#include <random>
 #include <stdexcept>
 
+#include <fmt/format.h>
 #include <sodium.h>
 
 #include "core/sodium.hpp"
@@ -88,6 +90,22 @@ std::string NewId() {
     out.push_back(kHex[bytes[i] & 0x0F]);
   }
   return out;
+}
+
+std::string NewRequestId() {
+  thread_local std::mt19937_64 generator = [] {
+    EnsureSodium();
+    std::seed_seq::result_type seed[8];
+    randombytes_buf(seed, sizeof(seed));
+    std::seed_seq sequence(std::begin(seed), std::end(seed));
+    return std::mt19937_64(sequence);
+  }();
+  uint64_t high = generator();
+  uint64_t low = generator();
+  high = (high & ~uint64_t{0xF000}) | uint64_t{0x4000};                      // version 4
+  low = (low & ~(uint64_t{0xC} << 60)) | (uint64_t{0x8} << 60);              // variant 10
+  return fmt::format("{:08x}-{:04x}-{:04x}-{:04x}-{:012x}", high >> 32, (high >> 16) & 0xFFFF,
+                     high & 0xFFFF, low >> 48, low & 0xFFFFFFFFFFFF);
 }
 
 bool IsUuid(std::string_view s) {

@@ -16,6 +16,11 @@ namespace rapport::core {
 // Thread-safe. Throws std::runtime_error only if libsodium cannot be initialised.
 std::string NewId();
 
+// Returns a random (version 4) UUID for labelling a request: unique with overwhelming
+// probability, but drawn from a per-thread generator seeded once from libsodium, so it costs
+// no system call. Not for secrets or record ids. Thread-safe.
+std::string NewRequestId();
+
 // True when `s` is canonical UUID text of any version: 36 characters, hyphens at positions
 // 8, 13, 18 and 23, hex digits (either case) elsewhere. No braces, no "urn:uuid:" prefix.
 bool IsUuid(std::string_view s);

@@ -94,5 +94,16 @@ TEST(IsUuidTest, Table) {
   }
 }
 
+TEST(RequestIdTest, IsAUniqueVersion4Uuid) {
+  std::set<std::string> seen;
+  for (int i = 0; i < 10000; ++i) {
+    std::string id = NewRequestId();
+    ASSERT_TRUE(IsUuid(id)) << id;
+    ASSERT_EQ(id[14], '4') << id;
+    ASSERT_TRUE(id[19] == '8' || id[19] == '9' || id[19] == 'a' || id[19] == 'b') << id;
+    ASSERT_TRUE(seen.insert(id).second) << id;
+  }
+}
+
 }  // namespace
 }  // namespace rapport::core

@@ -198,7 +198,7 @@ void Server::Impl::Run(const restinio::request_handle_t& native) {
     request.headers_.emplace_back(field.name(), field.value());
   });
   std::string_view client_id = request.Header("X-Request-Id");
-  request.request_id_ = ValidRequestId(client_id) ? std::string(client_id) : core::NewId();
+  request.request_id_ = ValidRequestId(client_id) ? std::string(client_id) : core::NewRequestId();
   request.client_ip_ = ClientIp(native->remote_endpoint().address().to_string(),
                                 request.Header("X-Forwarded-For"), options.trusted_proxies);
 
