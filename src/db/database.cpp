@@ -184,11 +184,29 @@ class StatementCache {
   std::string last_;
 };
 
+namespace {
+
+// SOCI's what() quotes the statement and may quote bound values; keep the engine's message.
+[[noreturn]] void Rethrow(const soci::soci_error& e) {
+  DatabaseError::Kind kind = DatabaseError::Kind::kOther;
+  if (IsUniqueViolation(e)) {
+    kind = DatabaseError::Kind::kUniqueViolation;
+  } else if (IsForeignKeyViolation(e)) {
+    kind = DatabaseError::Kind::kForeignKeyViolation;
+  }
+  throw DatabaseError(kind, e.get_error_message());
+}
+
+}  // namespace
+
 int64_t Session::Exec(const Query& query) {
   CachedStatement& entry = cache_.Get(session_, query, /*with_row=*/false);
   try {
     entry.statement.execute(true);
     return entry.statement.get_affected_rows();
+  } catch (const soci::soci_error& e) {
+    cache_.ForgetLast();
+    Rethrow(e);
   } catch (...) {
     cache_.ForgetLast();
     throw;
@@ -222,6 +240,9 @@ void Session::ForEach(const Query& query, const std::function<void(const Row&)>&
       }
       fn(row);
     } while (entry.statement.fetch());
+  } catch (const soci::soci_error& e) {
+    cache_.ForgetLast();
+    Rethrow(e);
   } catch (...) {
     cache_.ForgetLast();
     throw;
@@ -303,6 +324,9 @@ double Row::Real(std::string_view column) const {
 }
 
 bool IsUniqueViolation(const std::exception& e) {
+  if (const auto* error = dynamic_cast<const DatabaseError*>(&e)) {
+    return error->kind() == DatabaseError::Kind::kUniqueViolation;
+  }
   if (const auto* pg = dynamic_cast<const soci::postgresql_soci_error*>(&e)) {
     return pg->sqlstate() == "23505";
   }
@@ -314,6 +338,9 @@ bool IsUniqueViolation(const std::exception& e) {
 }
 
 bool IsForeignKeyViolation(const std::exception& e) {
+  if (const auto* error = dynamic_cast<const DatabaseError*>(&e)) {
+    return error->kind() == DatabaseError::Kind::kForeignKeyViolation;
+  }
   if (const auto* pg = dynamic_cast<const soci::postgresql_soci_error*>(&e)) {
     return pg->sqlstate() == "23503";
   }

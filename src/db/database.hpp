@@ -8,6 +8,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -151,6 +152,19 @@ class Session {
 
   soci::session& session_;
   StatementCache& cache_;
+};
+
+// A failed statement. The message is the engine's own; the SQL text and bound values are left
+// out, so it can be logged without leaking what was written.
+class DatabaseError : public std::runtime_error {
+ public:
+  enum class Kind { kOther, kUniqueViolation, kForeignKeyViolation };
+  DatabaseError(Kind kind, const std::string& message)
+      : std::runtime_error(message), kind_(kind) {}
+  Kind kind() const { return kind_; }
+
+ private:
+  Kind kind_;
 };
 
 // True when the exception reports a UNIQUE (or primary key) violation.

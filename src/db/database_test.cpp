@@ -127,6 +127,23 @@ TEST_P(DatabaseTest, ExceptionsPropagateAndRollBack) {
   }
 }
 
+TEST_P(DatabaseTest, ErrorsNeitherQuoteTheSqlNorTheValues) {
+  const std::string secret = "s3cret-value-that-must-not-be-logged";
+  try {
+    database_->Apply([&](Session& s) {
+      s.Exec(Query("INSERT INTO items (id, name, amount) VALUES (").Param("same").Sql(", ")
+                 .Param(secret).Sql(", 1)"));
+      s.Exec(Query("INSERT INTO items (id, name, amount) VALUES (").Param("same").Sql(", ")
+                 .Param(secret).Sql(", 1)"));
+    });
+    FAIL() << "a duplicate key went through";
+  } catch (const DatabaseError& e) {
+    EXPECT_TRUE(IsUniqueViolation(e));
+    EXPECT_EQ(std::string(e.what()).find(secret), std::string::npos) << e.what();
+    EXPECT_EQ(std::string(e.what()).find("INSERT"), std::string::npos) << e.what();
+  }
+}
+
 TEST_P(DatabaseTest, KeysetPagesVisitEveryRowOnce) {
   database_->Apply([&](Session& s) {
     for (int i = 0; i < 57; ++i) Insert(s, "id" + std::to_string(100 + i), i % 7);
