@@ -21,10 +21,10 @@ core::Result<User> UserService::Create(const core::Principal& who, const NewUser
 }
 
 core::Result<User> UserService::Get(const core::Principal& who, std::string_view id) {
-  if (!who.is_staff_manager() && who.id != id) {
-    return core::Error::Forbidden("only admins and managers read other users");
+  // Agents see only themselves; another user is hidden (404), as for records.
+  if (!core::IsUuid(id) || (!who.is_staff_manager() && who.id != id)) {
+    return core::Error::NotFound("user", id);
   }
-  if (!core::IsUuid(id)) return core::Error::NotFound("user", id);
   auto user = database_.Read([&](db::Session& session) { return auth_.users().FindById(session, id); });
   if (!user) return core::Error::NotFound("user", id);
   return *user;
