@@ -21,11 +21,8 @@ void JsonReader::Fail(std::string_view field, std::string_view message) {
 
 Field<std::string> JsonReader::Text(std::string_view key, TextRule rule) {
   Field<std::string> field;
-  const nlohmann::json* v = Take(key);
+  const nlohmann::json* v = Open(key, field);
   if (!v) return field;
-  field.present = true;
-  field.null = v->is_null();
-  if (field.null) return field;
   if (!v->is_string()) {
     Fail(key, "must be a string");
     return field;
@@ -92,11 +89,8 @@ Field<std::string> JsonReader::Timestamp(std::string_view key) {
 
 Field<int64_t> JsonReader::Integer(std::string_view key, int64_t min, int64_t max) {
   Field<int64_t> field;
-  const nlohmann::json* v = Take(key);
+  const nlohmann::json* v = Open(key, field);
   if (!v) return field;
-  field.present = true;
-  field.null = v->is_null();
-  if (field.null) return field;
   if (!v->is_number_integer()) {
     Fail(key, "must be an integer");
   } else if (v->is_number_unsigned() && v->get<uint64_t>() > static_cast<uint64_t>(max)) {
@@ -111,11 +105,8 @@ Field<int64_t> JsonReader::Integer(std::string_view key, int64_t min, int64_t ma
 
 Field<bool> JsonReader::Boolean(std::string_view key) {
   Field<bool> field;
-  const nlohmann::json* v = Take(key);
+  const nlohmann::json* v = Open(key, field);
   if (!v) return field;
-  field.present = true;
-  field.null = v->is_null();
-  if (field.null) return field;
   if (!v->is_boolean()) {
     Fail(key, "must be true or false");
   } else {
@@ -126,11 +117,8 @@ Field<bool> JsonReader::Boolean(std::string_view key) {
 
 Field<int64_t> JsonReader::Money(std::string_view key) {
   Field<int64_t> field;
-  const nlohmann::json* v = Take(key);
+  const nlohmann::json* v = Open(key, field);
   if (!v) return field;
-  field.present = true;
-  field.null = v->is_null();
-  if (field.null) return field;
   field.value = ParseMoney(*v);
   if (!field.value) Fail(key, "must be a non-negative amount with at most 2 decimals");
   return field;
@@ -139,11 +127,8 @@ Field<int64_t> JsonReader::Money(std::string_view key) {
 Field<std::vector<std::string>> JsonReader::TextList(std::string_view key, std::size_t max_items,
                                                      TextRule item_rule) {
   Field<std::vector<std::string>> field;
-  const nlohmann::json* v = Take(key);
+  const nlohmann::json* v = Open(key, field);
   if (!v) return field;
-  field.present = true;
-  field.null = v->is_null();
-  if (field.null) return field;
   if (!v->is_array()) {
     Fail(key, "must be an array of strings");
     return field;
@@ -172,11 +157,8 @@ Field<std::vector<std::string>> JsonReader::TextList(std::string_view key, std::
 
 Field<nlohmann::json> JsonReader::Object(std::string_view key) {
   Field<nlohmann::json> field;
-  const nlohmann::json* v = Take(key);
+  const nlohmann::json* v = Open(key, field);
   if (!v) return field;
-  field.present = true;
-  field.null = v->is_null();
-  if (field.null) return field;
   if (!v->is_object()) {
     Fail(key, "must be an object");
   } else {

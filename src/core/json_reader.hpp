@@ -80,6 +80,16 @@ class JsonReader {
 
  private:
   const nlohmann::json* Take(std::string_view key);
+  // Marks `key` as read and records in `field` whether it is present or null; returns the
+  // value to validate, or null when there is none (absent or JSON null).
+  template <class T>
+  const nlohmann::json* Open(std::string_view key, Field<T>& field) {
+    const nlohmann::json* v = Take(key);
+    if (!v) return nullptr;
+    field.present = true;
+    field.null = v->is_null();
+    return field.null ? nullptr : v;
+  }
 
   const nlohmann::json& object_;
   std::set<std::string, std::less<>> seen_;

@@ -187,14 +187,10 @@ class StatementCache {
 namespace {
 
 // SOCI's what() quotes the statement and may quote bound values; keep the engine's message.
+DatabaseError::Kind ViolationOf(const std::exception& e);  // below
+
 [[noreturn]] void Rethrow(const soci::soci_error& e) {
-  DatabaseError::Kind kind = DatabaseError::Kind::kOther;
-  if (IsUniqueViolation(e)) {
-    kind = DatabaseError::Kind::kUniqueViolation;
-  } else if (IsForeignKeyViolation(e)) {
-    kind = DatabaseError::Kind::kForeignKeyViolation;
-  }
-  throw DatabaseError(kind, e.get_error_message());
+  throw DatabaseError(ViolationOf(e), e.get_error_message());
 }
 
 }  // namespace
@@ -323,32 +319,33 @@ double Row::Real(std::string_view column) const {
   return std::stod(cells_[i]);
 }
 
-bool IsUniqueViolation(const std::exception& e) {
-  if (const auto* error = dynamic_cast<const DatabaseError*>(&e)) {
-    return error->kind() == DatabaseError::Kind::kUniqueViolation;
-  }
+namespace {
+
+// What constraint, if any, a database exception reports.
+DatabaseError::Kind ViolationOf(const std::exception& e) {
+  using Kind = DatabaseError::Kind;
+  if (const auto* error = dynamic_cast<const DatabaseError*>(&e)) return error->kind();
   if (const auto* pg = dynamic_cast<const soci::postgresql_soci_error*>(&e)) {
-    return pg->sqlstate() == "23505";
+    if (pg->sqlstate() == "23505") return Kind::kUniqueViolation;
+    if (pg->sqlstate() == "23503") return Kind::kForeignKeyViolation;
   }
-  if (const auto* lite = dynamic_cast<const soci::sqlite3_soci_error*>(&e)) {
-    return lite->result() == SQLITE_CONSTRAINT &&
-           std::string_view(e.what()).find("UNIQUE") != std::string_view::npos;
+  if (const auto* lite = dynamic_cast<const soci::sqlite3_soci_error*>(&e);
+      lite != nullptr && lite->result() == SQLITE_CONSTRAINT) {
+    const std::string_view message(e.what());
+    if (message.find("UNIQUE") != std::string_view::npos) return Kind::kUniqueViolation;
+    if (message.find("FOREIGN KEY") != std::string_view::npos) return Kind::kForeignKeyViolation;
   }
-  return false;
+  return Kind::kOther;
+}
+
+}  // namespace
+
+bool IsUniqueViolation(const std::exception& e) {
+  return ViolationOf(e) == DatabaseError::Kind::kUniqueViolation;
 }
 
 bool IsForeignKeyViolation(const std::exception& e) {
-  if (const auto* error = dynamic_cast<const DatabaseError*>(&e)) {
-    return error->kind() == DatabaseError::Kind::kForeignKeyViolation;
-  }
-  if (const auto* pg = dynamic_cast<const soci::postgresql_soci_error*>(&e)) {
-    return pg->sqlstate() == "23503";
-  }
-  if (const auto* lite = dynamic_cast<const soci::sqlite3_soci_error*>(&e)) {
-    return lite->result() == SQLITE_CONSTRAINT &&
-           std::string_view(e.what()).find("FOREIGN KEY") != std::string_view::npos;
-  }
-  return false;
+  return ViolationOf(e) == DatabaseError::Kind::kForeignKeyViolation;
 }
 
 namespace {
