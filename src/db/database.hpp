@@ -131,7 +131,8 @@ struct CachedStatement;
 // types of their values), so a repeated query skips the SQL compiler.
 class Session {
  public:
-  Session(soci::session& session, StatementCache& cache) : session_(session), cache_(cache) {}
+  Session(soci::session& session, StatementCache& cache, bool sqlite)
+      : session_(session), cache_(cache), sqlite_(sqlite) {}
   // Runs a statement; returns the number of rows it changed.
   int64_t Exec(const Query& query);
   // Runs a statement that may hit a UNIQUE constraint: false when it did (nothing changed),
@@ -149,9 +150,12 @@ class Session {
  private:
   void FirstRun(CachedStatement& entry, const Query& query,
                 const std::function<void(const Row&)>& fn);
+  void ForEachSqlite(CachedStatement& entry, const Query& query,
+                     const std::function<void(const Row&)>& fn);
 
   soci::session& session_;
   StatementCache& cache_;
+  bool sqlite_;
 };
 
 // A failed statement. The message is the engine's own; the SQL text and bound values are left
