@@ -59,11 +59,17 @@ std::string Slug(std::string_view text) {
 std::vector<Company> SeedCompanies(db::Database& database, std::mt19937& rng, int64_t count) {
   std::vector<Company> companies;
   const std::string now = core::FormatTimestamp(core::Now());
+  // Every word with every suffix once, in random order, then numbered: the names of one run
+  // never repeat each other.
+  std::vector<std::string> names;
+  for (const char* word : kCompanyWords) {
+    for (const char* suffix : kCompanySuffixes) names.push_back(fmt::format("{} {}", word, suffix));
+  }
+  std::shuffle(names.begin(), names.end(), rng);
   for (int64_t i = 0; i < count; ++i) {
-    std::string base = fmt::format("{} {}", kCompanyWords[rng() % kCompanyWords.size()],
-                                   kCompanySuffixes[rng() % kCompanySuffixes.size()]);
-    std::string name = i < static_cast<int64_t>(kCompanyWords.size()) ? base
-                                                                       : fmt::format("{} {}", base, i);
+    const auto round = static_cast<std::size_t>(i) / names.size();
+    const std::string& base = names[static_cast<std::size_t>(i) % names.size()];
+    std::string name = round == 0 ? base : fmt::format("{} {}", base, round + 1);
     companies.push_back({core::NewId(), name, Slug(name) + ".example"});
   }
   database.Apply([&](db::Session& session) {

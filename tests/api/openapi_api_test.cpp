@@ -115,7 +115,7 @@ TEST_F(OpenApiTest, EveryServedRouteIsDocumented) {
   for (const RouteKey& route : ServedRoutes()) {
     if (!documented.contains(route)) missing.insert(route);
   }
-  EXPECT_TRUE(missing.empty()) << "routes missing from docs/openapi.json:" << Join(missing);
+  EXPECT_TRUE(missing.empty()) << "routes missing from docs/openapi/:" << Join(missing);
 }
 
 TEST_F(OpenApiTest, EveryDocumentedOperationIsServed) {
@@ -124,7 +124,7 @@ TEST_F(OpenApiTest, EveryDocumentedOperationIsServed) {
   for (const RouteKey& route : DocumentedRoutes(Document())) {
     if (!served.contains(route)) stale.insert(route);
   }
-  EXPECT_TRUE(stale.empty()) << "operations in docs/openapi.json that no route serves:"
+  EXPECT_TRUE(stale.empty()) << "operations in docs/openapi/ that no route serves:"
                              << Join(stale);
 }
 
