@@ -370,6 +370,39 @@ bool Session::First(const Query& query, const std::function<void(const Row&)>& f
   return found;
 }
 
+bool Session::AfterCommit(std::function<void()> fn, const void* key) {
+  if (key != nullptr) {
+    for (const auto& pending : after_commit_) {
+      if (pending.first == key) return false;
+    }
+  }
+  after_commit_.emplace_back(key, std::move(fn));
+  return true;
+}
+
+std::vector<std::function<void()>> Session::TakeAfterCommit() {
+  std::vector<std::function<void()>> callbacks;
+  callbacks.reserve(after_commit_.size());
+  for (auto& pending : after_commit_) callbacks.push_back(std::move(pending.second));
+  after_commit_.clear();
+  return callbacks;
+}
+
+namespace {
+
+void RunCallbacks(std::vector<std::function<void()>>& callbacks) {
+  for (auto& callback : callbacks) {
+    try {
+      callback();
+    } catch (...) {
+      // A notification that failed must not turn a committed write into an error.
+    }
+  }
+  callbacks.clear();
+}
+
+}  // namespace
+
 int64_t Session::Scalar(const Query& query) {
   int64_t value = 0;
   First(query, [&](const Row& row) { value = row.IntAt(0).value_or(0); });
@@ -514,6 +547,8 @@ void Database::WithConnection(const std::function<void(Session&)>& work) {
   } lease{*pool_, pool_->lease()};
   Session session(pool_->at(lease.position), *caches_[lease.position], is_sqlite());
   work(session);
+  auto callbacks = session.TakeAfterCommit();  // a Read's statements have committed
+  RunCallbacks(callbacks);
 }
 
 bool Database::Ping() {
@@ -528,7 +563,11 @@ void Database::RunWrite(const std::function<bool(Session&)>& work) {
   if (!is_sqlite()) {
     WithConnection([&](Session& session) {
       soci::transaction tx(session.raw());
-      if (work(session)) tx.commit();  // the transaction's destructor rolls back otherwise
+      if (!work(session)) {
+        session.TakeAfterCommit();
+        return;  // the transaction's destructor rolls back
+      }
+      tx.commit();
     });
     return;
   }
@@ -547,6 +586,7 @@ void Database::WriterLoop() {
   Session wrapped(session, *caches_.back(), true);
   std::vector<PendingWrite*> batch;
   std::vector<std::exception_ptr> failures;
+  std::vector<std::function<void()>> committed;
   for (;;) {
     {
       std::unique_lock lock(writer_mutex_);
@@ -567,18 +607,26 @@ void Database::WriterLoop() {
         } catch (...) {
           failures[i] = std::current_exception();
         }
-        if (!keep) session << "ROLLBACK TO w";
+        auto callbacks = wrapped.TakeAfterCommit();
+        if (keep) {
+          for (auto& callback : callbacks) committed.push_back(std::move(callback));
+        } else {
+          session << "ROLLBACK TO w";
+        }
         session << "RELEASE w";
       }
       session << "COMMIT";
     } catch (...) {
       commit_failure = std::current_exception();
+      committed.clear();
+      wrapped.TakeAfterCommit();
       try {
         session << "ROLLBACK";
       } catch (...) {
         // The transaction may already be gone; the next BEGIN starts clean either way.
       }
     }
+    RunCallbacks(committed);
     for (std::size_t i = 0; i < batch.size(); ++i) {
       if (commit_failure) {
         batch[i]->done.set_exception(commit_failure);
