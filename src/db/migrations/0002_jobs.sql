@@ -18,8 +18,8 @@ CREATE TABLE jobs (
 );
 CREATE UNIQUE INDEX jobs_dedupe_key ON jobs (dedupe_key);
 -- Claims: due queued jobs, and running jobs whose lease ran out.
-CREATE INDEX jobs_status_run_at ON jobs (status, run_at);
-CREATE INDEX jobs_status_locked_until ON jobs (status, locked_until);
+CREATE INDEX jobs_status_run_at ON jobs (status, run_at, id);
+CREATE INDEX jobs_status_locked_until ON jobs (status, locked_until, id);
 -- The admin list, newest first, optionally by kind; the purge of old done jobs.
 CREATE INDEX jobs_created ON jobs (created_at, id);
 CREATE INDEX jobs_kind_created ON jobs (kind, created_at, id);
