@@ -327,7 +327,7 @@ struct JobQueue::Impl {
   void DispatchLoop() {
     auto next_poll = SteadyClock::now() + options.poll_interval;
     auto next_renew = SteadyClock::now() + options.lease / 3;
-    std::optional<SteadyClock::time_point> next_due;
+    auto next_due = SteadyClock::time_point::max();  // max: no queued job known to fall due
     int stop_failures = 0;
     bool failing = false;
     for (;;) {
@@ -339,7 +339,7 @@ struct JobQueue::Impl {
         std::unique_lock lock(mutex);
         const auto capacity = [&] { return Target() - static_cast<int>(in_hand.size()); };
         auto deadline = std::min(next_poll, next_renew);
-        if (next_due) deadline = std::min(deadline, *next_due);
+        deadline = std::min(deadline, next_due);
         if (!recurring.empty()) deadline = std::min(deadline, NextPeriodStart());
         dispatcher_wakeup.wait_until(lock, deadline, [&] {
           if (!finished_jobs.empty()) return true;
@@ -351,9 +351,9 @@ struct JobQueue::Impl {
           wake = true;  // the fallback for wake-ups that never came
           next_poll = now + options.poll_interval;
         }
-        if (next_due && now >= *next_due) {
+        if (now >= next_due) {
           wake = true;
-          next_due.reset();
+          next_due = SteadyClock::time_point::max();
         }
         stopping_now = stopping;
         outcomes.swap(finished_jobs);
@@ -364,7 +364,7 @@ struct JobQueue::Impl {
           }
           ready.clear();
         } else if (wake && capacity() > 0) {
-          want = capacity();
+          want = kinds.empty() ? 0 : capacity();
           wake = false;
         }
         renew = !in_hand.empty() && now >= next_renew;
