@@ -256,13 +256,15 @@ struct JobQueue::Impl {
       Finished finished = Run(job);
       const double ms =
           std::chrono::duration<double, std::milli>(SteadyClock::now() - started_at).count();
+      bool settle = false;
       {
         std::lock_guard lock(mutex);
         --running;
         finished_jobs.push_back(std::move(finished));
         average_ms = average_ms * 0.8 + ms * 0.2;
+        settle = ShouldSettle();
       }
-      dispatcher_wakeup.notify_one();
+      if (settle) dispatcher_wakeup.notify_one();
     }
   }
 
@@ -342,8 +344,8 @@ struct JobQueue::Impl {
         deadline = std::min(deadline, next_due);
         if (!recurring.empty()) deadline = std::min(deadline, NextPeriodStart());
         dispatcher_wakeup.wait_until(lock, deadline, [&] {
-          if (!finished_jobs.empty()) return true;
-          if (stopping) return !ready.empty() || running == 0;
+          if (stopping) return !finished_jobs.empty() || !ready.empty() || running == 0;
+          if (ShouldSettle()) return true;
           return wake && capacity() > 0;
         });
         const auto now = SteadyClock::now();
@@ -390,6 +392,7 @@ struct JobQueue::Impl {
         database.Apply([&](db::Session& tx) {
           claimed.clear();
           next_run_at.reset();
+          JobStore::PreferIndexes(tx);
           WriteOutcomes(tx, outcomes, now, now_text);
           if (renew) JobStore::Renew(tx, options.node_id, lease_until);
           for (std::size_t i : due_recurring) {
@@ -460,6 +463,15 @@ struct JobQueue::Impl {
       }
       if (!fresh.empty()) worker_wakeup.notify_all();
     }
+  }
+
+  // Requires mutex: whether the outcomes waiting should be written now. Quick jobs settle in
+  // halves of a batch: the dispatcher writes one half and claims its replacement while the
+  // workers run the other, so one commit serves many jobs and the workers never wait for it.
+  bool ShouldSettle() const {
+    if (finished_jobs.empty()) return false;
+    if (stopping || ready.empty()) return true;
+    return static_cast<int>(finished_jobs.size()) >= std::max(1, Target() / 2);
   }
 
   // Requires mutex: nothing left to run or write.
