@@ -42,6 +42,15 @@ Field<std::string> JsonReader::Text(std::string_view key, TextRule rule) {
   return field;
 }
 
+Field<std::string> JsonReader::TextOrNull(std::string_view key, std::size_t max) {
+  Field<std::string> field = Text(key, {.min = 0, .max = max});
+  if (field.value && field.value->empty()) {
+    field.value.reset();
+    field.null = true;
+  }
+  return field;
+}
+
 Field<std::string> JsonReader::Enum(std::string_view key,
                                     std::span<const std::string_view> allowed) {
   Field<std::string> field = Text(key, {.min = 0, .max = 100});

@@ -127,16 +127,18 @@ core::Result<Customer> CustomerService::Get(const core::Principal& who, std::str
 
 core::Result<Customer> CustomerService::Get(db::Session& session, const core::Principal& who,
                                             std::string_view id) {
-  if (!core::IsUuid(id)) return core::Error::NotFound("customer", id);
-  auto customer = store_.FindById(session, id);
-  if (!customer || !CanSee(who, *customer)) return core::Error::NotFound("customer", id);
-  return std::move(*customer);
+  return Find(session, who, id, /*lock=*/false);
 }
 
 core::Result<Customer> CustomerService::GetForUpdate(db::Session& tx, const core::Principal& who,
                                                      std::string_view id) {
+  return Find(tx, who, id, /*lock=*/true);
+}
+
+core::Result<Customer> CustomerService::Find(db::Session& session, const core::Principal& who,
+                                             std::string_view id, bool lock) {
   if (!core::IsUuid(id)) return core::Error::NotFound("customer", id);
-  auto customer = store_.FindById(tx, id, /*lock=*/true);
+  auto customer = store_.FindById(session, id, lock);
   if (!customer || !CanSee(who, *customer)) return core::Error::NotFound("customer", id);
   return std::move(*customer);
 }

@@ -83,6 +83,10 @@ class CustomerService {
                                   std::string_view customer_id_column);
 
  private:
+  // The customer if `who` may see it, else NotFound; with `lock`, its row held until the
+  // transaction of `session` ends.
+  core::Result<Customer> Find(db::Session& session, const core::Principal& who,
+                              std::string_view id, bool lock);
   // Points `customer` at the company the input names (by name: found or created; by id:
   // must exist). Returns whether company_id changed.
   core::Result<bool> LinkCompany(db::Session& tx, const CustomerInput& input,

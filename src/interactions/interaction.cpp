@@ -4,11 +4,6 @@ namespace rapport::interactions {
 
 namespace {
 
-template <class T>
-nlohmann::json OrNull(const std::optional<T>& value) {
-  return value ? nlohmann::json(*value) : nlohmann::json(nullptr);
-}
-
 core::Result<InteractionInput> ParseInteraction(const nlohmann::json& body, bool create) {
   core::JsonReader in(body);
   InteractionInput input;
@@ -16,11 +11,7 @@ core::Result<InteractionInput> ParseInteraction(const nlohmann::json& body, bool
   input.user_id = in.Id("user_id");
   input.type = in.Enum("type", kTypes);
   input.title = in.Text("title", {.min = 1, .max = kMaxTitleLength});
-  input.details = in.Text("details", {.min = 0, .max = kMaxDetailsLength});
-  if (input.details.value && input.details.value->empty()) {
-    input.details.value.reset();
-    input.details.null = true;
-  }
+  input.details = in.TextOrNull("details", kMaxDetailsLength);
   input.status = in.Enum("status", kStatuses);
   input.scheduled_at = in.Timestamp("scheduled_at");
   input.duration_minutes = in.Integer("duration_minutes", 0, kMaxMinutes);
@@ -44,19 +35,6 @@ core::Result<InteractionInput> ParseInteraction(const nlohmann::json& body, bool
   return input;
 }
 
-template <class T>
-bool Assign(const core::Field<T>& field, std::optional<T>& target) {
-  if (!field.present || field.value == target) return false;
-  target = field.value;
-  return true;
-}
-
-bool Assign(const core::Field<std::string>& field, std::string& target) {
-  if (!field.value || *field.value == target) return false;
-  target = *field.value;
-  return true;
-}
-
 }  // namespace
 
 std::string_view DefaultStatus(std::string_view type) {
@@ -69,12 +47,12 @@ nlohmann::json Interaction::ToJson() const {
           {"user_id", user_id},
           {"type", type},
           {"title", title},
-          {"details", OrNull(details)},
+          {"details", core::JsonOrNull(details)},
           {"status", status},
-          {"scheduled_at", OrNull(scheduled_at)},
-          {"duration_minutes", OrNull(duration_minutes)},
-          {"remind_before_minutes", OrNull(remind_before_minutes)},
-          {"completed_at", OrNull(completed_at)},
+          {"scheduled_at", core::JsonOrNull(scheduled_at)},
+          {"duration_minutes", core::JsonOrNull(duration_minutes)},
+          {"remind_before_minutes", core::JsonOrNull(remind_before_minutes)},
+          {"completed_at", core::JsonOrNull(completed_at)},
           {"created_at", created_at},
           {"updated_at", updated_at}};
 }
@@ -94,19 +72,11 @@ nlohmann::json Interaction::ToPortalJson() const {
           {"type", type},
           {"title", title},
           {"status", status},
-          {"scheduled_at", OrNull(scheduled_at)},
-          {"duration_minutes", OrNull(duration_minutes)},
-          {"completed_at", OrNull(completed_at)},
+          {"scheduled_at", core::JsonOrNull(scheduled_at)},
+          {"duration_minutes", core::JsonOrNull(duration_minutes)},
+          {"completed_at", core::JsonOrNull(completed_at)},
           {"created_at", created_at},
           {"updated_at", updated_at}};
-}
-
-nlohmann::json InteractionPage::ToJson() const {
-  nlohmann::json rows = nlohmann::json::array();
-  for (const Interaction& interaction : data) rows.push_back(interaction.ToJson());
-  nlohmann::json out = {{"data", std::move(rows)}, {"next_cursor", OrNull(next_cursor)}};
-  if (total) out["total"] = *total;
-  return out;
 }
 
 core::Result<InteractionInput> ParseNewInteraction(const nlohmann::json& body) {
@@ -120,13 +90,13 @@ core::Result<InteractionInput> ParseInteractionChanges(const nlohmann::json& bod
 bool ApplyInteractionInput(const InteractionInput& input, std::string_view now,
                            Interaction& interaction) {
   const bool was_done = interaction.status == "done";
-  bool changed = Assign(input.type, interaction.type);
-  changed = Assign(input.title, interaction.title) || changed;
-  changed = Assign(input.details, interaction.details) || changed;
-  changed = Assign(input.status, interaction.status) || changed;
-  changed = Assign(input.scheduled_at, interaction.scheduled_at) || changed;
-  changed = Assign(input.duration_minutes, interaction.duration_minutes) || changed;
-  changed = Assign(input.remind_before_minutes, interaction.remind_before_minutes) || changed;
+  bool changed = input.type.AssignTo(interaction.type);
+  changed = input.title.AssignTo(interaction.title) || changed;
+  changed = input.details.AssignTo(interaction.details) || changed;
+  changed = input.status.AssignTo(interaction.status) || changed;
+  changed = input.scheduled_at.AssignTo(interaction.scheduled_at) || changed;
+  changed = input.duration_minutes.AssignTo(interaction.duration_minutes) || changed;
+  changed = input.remind_before_minutes.AssignTo(interaction.remind_before_minutes) || changed;
   const bool is_done = interaction.status == "done";
   if (is_done && (!was_done || !interaction.completed_at)) {
     interaction.completed_at = std::string(now);

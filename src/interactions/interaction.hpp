@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/json_reader.hpp"
+#include "core/page.hpp"
 #include "core/query_reader.hpp"
 #include "core/result.hpp"
 
@@ -56,13 +57,7 @@ struct Interaction {
   std::string Summary() const;
 };
 
-struct InteractionPage {
-  std::vector<Interaction> data;
-  std::optional<std::string> next_cursor;
-  std::optional<int64_t> total;
-
-  nlohmann::json ToJson() const;
-};
+using InteractionPage = core::PageOf<Interaction>;
 
 // The writable fields of a POST or PATCH body. Absent fields stay unchanged on PATCH; null
 // clears optional ones. Text is trimmed; "" in details reads as null.

@@ -6,9 +6,10 @@ std::vector<timeline::Item> InteractionTimelineSource::Load(
     db::Session& session, const std::vector<std::string>& ids) const {
   std::vector<timeline::Item> items;
   for (const Interaction& interaction : store_.FindMany(session, ids)) {
-    items.push_back({.id = interaction.id,
-                     .summary = interaction.Summary(),
-                     .data = interaction.ToJson()});
+    timeline::Item& item = items.emplace_back();
+    item.id = interaction.id;
+    item.summary = interaction.Summary();
+    item.data = interaction.ToJson();
   }
   return items;
 }

@@ -6,38 +6,11 @@ namespace rapport::tickets {
 
 namespace {
 
-template <class T>
-nlohmann::json OrNull(const std::optional<T>& value) {
-  return value ? nlohmann::json(*value) : nlohmann::json(nullptr);
-}
-
-// Optional text: "" reads as null.
-core::Field<std::string> OptionalText(core::JsonReader& in, std::string_view key) {
-  auto field = in.Text(key, {.min = 0, .max = kMaxTextLength});
-  if (field.value && field.value->empty()) {
-    field.value.reset();
-    field.null = true;
-  }
-  return field;
-}
-
 void ReadCommonFields(core::JsonReader& in, TicketInput& input) {
   input.title = in.Text("title", {.min = 1, .max = kMaxTitleLength});
-  input.description = OptionalText(in, "description");
+  input.description = in.TextOrNull("description", kMaxTextLength);
   input.priority = in.Enum("priority", kPriorities);
   in.NotNull("priority", input.priority);
-}
-
-bool Assign(const core::Field<std::string>& field, std::optional<std::string>& target) {
-  if (!field.present || field.value == target) return false;
-  target = field.value;
-  return true;
-}
-
-bool Assign(const core::Field<std::string>& field, std::string& target) {
-  if (!field.value || *field.value == target) return false;
-  target = *field.value;
-  return true;
 }
 
 bool IsResolvedOrClosed(TicketStatus status) {
@@ -76,29 +49,21 @@ Actor ActorOf(const core::Principal& who) {
 nlohmann::json Ticket::ToJson() const {
   return {{"id", id},
           {"customer_id", customer_id},
-          {"interaction_id", OrNull(interaction_id)},
+          {"interaction_id", core::JsonOrNull(interaction_id)},
           {"title", title},
-          {"description", OrNull(description)},
+          {"description", core::JsonOrNull(description)},
           {"status", StatusName(status)},
           {"priority", priority},
-          {"assignee_id", OrNull(assignee_id)},
+          {"assignee_id", core::JsonOrNull(assignee_id)},
           {"created_by", created_by.ToJson()},
-          {"resolution", OrNull(resolution)},
-          {"resolved_at", OrNull(resolved_at)},
+          {"resolution", core::JsonOrNull(resolution)},
+          {"resolved_at", core::JsonOrNull(resolved_at)},
           {"created_at", created_at},
           {"updated_at", updated_at}};
 }
 
 std::string Ticket::Summary() const {
   return fmt::format("Ticket: {} ({}, {})", title, StatusName(status), priority);
-}
-
-nlohmann::json TicketPage::ToJson() const {
-  nlohmann::json rows = nlohmann::json::array();
-  for (const Ticket& ticket : data) rows.push_back(ticket.ToJson());
-  nlohmann::json out = {{"data", std::move(rows)}, {"next_cursor", OrNull(next_cursor)}};
-  if (total) out["total"] = *total;
-  return out;
 }
 
 core::Status MoveTicket(Ticket& ticket, TicketStatus to, std::string_view now) {
@@ -180,7 +145,7 @@ core::Result<TicketInput> ParseTicketChanges(const nlohmann::json& body) {
   ReadCommonFields(in, input);
   input.status = in.Enum("status", kStatuses);
   input.assignee_id = in.Id("assignee_id");
-  input.resolution = OptionalText(in, "resolution");
+  input.resolution = in.TextOrNull("resolution", kMaxTextLength);
   in.ReadOnly({"id", "created_by", "resolved_at", "created_at", "updated_at"});
   if (in.Text("customer_id").present) {
     in.Fail("customer_id", "cannot be changed; raise the ticket for the other customer");
@@ -198,7 +163,7 @@ core::Result<std::optional<std::string>> ParseResolution(std::string_view body) 
   nlohmann::json object;
   if (auto error = core::ParseJsonObject(body, object)) return *error;
   core::JsonReader in(object);
-  auto resolution = OptionalText(in, "resolution");
+  auto resolution = in.TextOrNull("resolution", kMaxTextLength);
   if (auto error = in.Finish()) return *error;
   return resolution.value;
 }
@@ -211,12 +176,12 @@ core::Result<bool> ApplyTicketChanges(const TicketInput& changes, std::string_vi
     if (!to) return core::Error::Invalid("status", "is not a ticket status");
     if (auto moved = MoveTicket(next, *to, now); !moved) return moved.error();
   }
-  Assign(changes.title, next.title);
-  Assign(changes.description, next.description);
-  Assign(changes.priority, next.priority);
-  Assign(changes.assignee_id, next.assignee_id);
-  Assign(changes.interaction_id, next.interaction_id);
-  Assign(changes.resolution, next.resolution);
+  changes.title.AssignTo(next.title);
+  changes.description.AssignTo(next.description);
+  changes.priority.AssignTo(next.priority);
+  changes.assignee_id.AssignTo(next.assignee_id);
+  changes.interaction_id.AssignTo(next.interaction_id);
+  changes.resolution.AssignTo(next.resolution);
   if (changes.resolution.value && !IsResolvedOrClosed(next.status)) {
     return core::Error::Conflict("resolution", "can be set only on a resolved ticket");
   }
@@ -230,14 +195,6 @@ core::Result<bool> ApplyTicketChanges(const TicketInput& changes, std::string_vi
 
 nlohmann::json TicketComment::ToJson() const {
   return {{"id", id}, {"body", body}, {"author", author.ToJson()}, {"created_at", created_at}};
-}
-
-nlohmann::json CommentPage::ToJson() const {
-  nlohmann::json rows = nlohmann::json::array();
-  for (const TicketComment& comment : data) rows.push_back(comment.ToJson());
-  nlohmann::json out = {{"data", std::move(rows)}, {"next_cursor", OrNull(next_cursor)}};
-  if (total) out["total"] = *total;
-  return out;
 }
 
 core::Result<std::string> ParseComment(const nlohmann::json& body) {

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/json_reader.hpp"
+#include "core/page.hpp"
 #include "core/principal.hpp"
 #include "core/query_reader.hpp"
 #include "core/result.hpp"
@@ -77,13 +78,7 @@ struct Ticket {
   bool operator==(const Ticket&) const = default;
 };
 
-struct TicketPage {
-  std::vector<Ticket> data;
-  std::optional<std::string> next_cursor;
-  std::optional<int64_t> total;
-
-  nlohmann::json ToJson() const;
-};
+using TicketPage = core::PageOf<Ticket>;
 
 // The moves, as pure functions of the ticket. Each leaves `ticket` unchanged when it fails.
 //
@@ -143,13 +138,7 @@ struct TicketComment {
   nlohmann::json ToJson() const;
 };
 
-struct CommentPage {
-  std::vector<TicketComment> data;
-  std::optional<std::string> next_cursor;
-  std::optional<int64_t> total;
-
-  nlohmann::json ToJson() const;
-};
+using CommentPage = core::PageOf<TicketComment>;
 
 // POST /tickets/{id}/comments: `{body}`, 1 to 10,000 characters after trimming.
 core::Result<std::string> ParseComment(const nlohmann::json& body);

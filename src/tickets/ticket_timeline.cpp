@@ -6,7 +6,10 @@ std::vector<timeline::Item> TicketTimelineSource::Load(db::Session& session,
                                                        const std::vector<std::string>& ids) const {
   std::vector<timeline::Item> items;
   for (const Ticket& ticket : store_.FindMany(session, ids)) {
-    items.push_back({.id = ticket.id, .summary = ticket.Summary(), .data = ticket.ToJson()});
+    timeline::Item& item = items.emplace_back();
+    item.id = ticket.id;
+    item.summary = ticket.Summary();
+    item.data = ticket.ToJson();
   }
   return items;
 }

@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/page.hpp"
 #include "db/database.hpp"
 
 namespace rapport::timeline {
@@ -23,13 +24,7 @@ struct Item {
   nlohmann::json ToJson() const;
 };
 
-struct ItemPage {
-  std::vector<Item> data;
-  std::optional<std::string> next_cursor;
-  std::optional<int64_t> total;
-
-  nlohmann::json ToJson() const;
-};
+using ItemPage = core::PageOf<Item>;
 
 // A kind of record that appears on customers' timelines (interactions, tickets; later
 // emails, orders). The timeline pages through the UNION ALL of every source's SELECT, newest
