@@ -19,11 +19,6 @@ class InteractionServiceTest : public tickets::testing::ActivityServiceTest {
     if (scheduled_at) input.scheduled_at = Given(*scheduled_at);
     return interactions_->Create(who, input);
   }
-  static core::PageRequest FirstPage() {
-    core::PageRequest page;
-    page.sort = {{"created_at", true}, {"id", true}};
-    return page;
-  }
   std::optional<std::string> LastInteractionAt(const std::string& customer_id) {
     return customers_->Get(admin_, customer_id)->last_interaction_at;
   }

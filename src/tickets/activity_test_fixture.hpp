@@ -64,6 +64,13 @@ class ActivityServiceTest : public ::testing::TestWithParam<db::Engine> {
     return customer ? customer->id : "";
   }
 
+  // The first page, newest first.
+  static core::PageRequest FirstPage() {
+    core::PageRequest page;
+    page.sort = {{"created_at", true}, {"id", true}};
+    return page;
+  }
+
   template <class T>
   static core::Field<T> Given(T value) {
     core::Field<T> field;

@@ -16,11 +16,6 @@ class TicketServiceTest : public ActivityServiceTest {
     if (customer_id) input.customer_id = Given(*customer_id);
     return tickets_->Create(who, input);
   }
-  static core::PageRequest FirstPage() {
-    core::PageRequest page;
-    page.sort = {{"created_at", true}, {"id", true}};
-    return page;
-  }
 };
 
 TEST_P(TicketServiceTest, PortalRaisesTicketsForItsOwnCustomerOnly) {

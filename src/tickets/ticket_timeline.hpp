@@ -16,7 +16,9 @@ class TicketTimelineSource : public timeline::Source {
     TicketStore::AppendTimelineSelect(query, customer_id);
   }
   std::vector<timeline::Item> Load(db::Session& session,
-                                   const std::vector<std::string>& ids) const override;
+                                   const std::vector<std::string>& ids) const override {
+    return timeline::ItemsOf(store_.FindMany(session, ids));
+  }
 
  private:
   TicketStore store_;

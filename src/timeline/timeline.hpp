@@ -26,6 +26,21 @@ struct Item {
 
 using ItemPage = core::PageOf<Item>;
 
+// The items of `records`, anything with `id`, `Summary()` and `ToJson()` (what a Source's
+// Load usually returns).
+template <class Records>
+std::vector<Item> ItemsOf(const Records& records) {
+  std::vector<Item> items;
+  items.reserve(records.size());
+  for (const auto& record : records) {
+    Item& item = items.emplace_back();
+    item.id = record.id;
+    item.summary = record.Summary();
+    item.data = record.ToJson();
+  }
+  return items;
+}
+
 // A kind of record that appears on customers' timelines (interactions, tickets; later
 // emails, orders). The timeline pages through the UNION ALL of every source's SELECT, newest
 // first by (occurred_at, id), then asks each source to load the items of the page.
