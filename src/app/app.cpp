@@ -23,6 +23,14 @@
 #include "companies/company_service.hpp"
 #include "customers/customer_routes.hpp"
 #include "customers/customer_service.hpp"
+#include "interactions/interaction_routes.hpp"
+#include "interactions/interaction_service.hpp"
+#include "interactions/interaction_timeline.hpp"
+#include "tickets/ticket_routes.hpp"
+#include "tickets/ticket_service.hpp"
+#include "tickets/ticket_timeline.hpp"
+#include "timeline/timeline_routes.hpp"
+#include "timeline/timeline_service.hpp"
 #include "core/time.hpp"
 #include "http/server.hpp"
 #include "jobs/job_queue.hpp"
@@ -107,6 +115,11 @@ struct Application::Services {
         users(database, auth),
         companies(database),
         customers(database, companies),
+        interactions(database, customers),
+        tickets(database, customers, interactions),
+        interaction_timeline(database.engine()),
+        ticket_timeline(database.engine()),
+        timeline(database, customers, {&interaction_timeline, &ticket_timeline}),
         idempotency(database),
         jobs(database),
         job_queue(database, QueueOptionsOf(config), log) {}
@@ -127,6 +140,11 @@ struct Application::Services {
   auth::UserService users;
   companies::CompanyService companies;
   customers::CustomerService customers;
+  interactions::InteractionService interactions;
+  tickets::TicketService tickets;
+  interactions::InteractionTimelineSource interaction_timeline;
+  tickets::TicketTimelineSource ticket_timeline;
+  timeline::TimelineService timeline;
   DbIdempotencyStore idempotency;
   jobs::JobService jobs;
   // Capabilities register their handlers here before Serve() starts it.
@@ -159,6 +177,9 @@ Application::Application(Config config, db::Database& database,
                                }
                                return depth;
                              });
+  interactions::RegisterInteractionRoutes(s.router, s.interactions);
+  tickets::RegisterTicketRoutes(s.router, s.tickets);
+  timeline::RegisterTimelineRoutes(s.router, s.timeline);
   s.metrics.AddGauge("rapport_db_pool_connections", "Database connections in the pool.",
                      [size = s.config.db_pool] { return static_cast<double>(size); });
 }

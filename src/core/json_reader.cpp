@@ -42,8 +42,17 @@ Field<std::string> JsonReader::Text(std::string_view key, TextRule rule) {
   return field;
 }
 
+Field<std::string> JsonReader::TextOrNull(std::string_view key, std::size_t max) {
+  Field<std::string> field = Text(key, {.min = 0, .max = max});
+  if (field.value && field.value->empty()) {
+    field.value.reset();
+    field.null = true;
+  }
+  return field;
+}
+
 Field<std::string> JsonReader::Enum(std::string_view key,
-                                    std::initializer_list<std::string_view> allowed) {
+                                    std::span<const std::string_view> allowed) {
   Field<std::string> field = Text(key, {.min = 0, .max = 100});
   if (!field.value) return field;
   for (std::string_view option : allowed) {

@@ -4,6 +4,7 @@
 #include <initializer_list>
 #include <optional>
 #include <set>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -24,7 +25,28 @@ struct Field {
   bool is_null() const { return null; }
   const T& operator*() const { return *value; }
   const T* operator->() const { return &*value; }
+
+  // PATCH semantics for an optional target: when present, sets it to the value (nullopt for
+  // null). Returns whether `target` changed.
+  bool AssignTo(std::optional<T>& target) const {
+    if (!present || value == target) return false;
+    target = value;
+    return true;
+  }
+  // For a target that cannot be null: sets it when there is a value. Returns whether it
+  // changed.
+  bool AssignTo(T& target) const {
+    if (!value || *value == target) return false;
+    target = *value;
+    return true;
+  }
 };
+
+// The JSON of an optional value: the value, or null.
+template <class T>
+nlohmann::json JsonOrNull(const std::optional<T>& value) {
+  return value ? nlohmann::json(*value) : nlohmann::json(nullptr);
+}
 
 struct TextRule {
   std::size_t min = 0;
@@ -45,8 +67,13 @@ class JsonReader {
   explicit JsonReader(const nlohmann::json& object) : object_(object) {}
 
   Field<std::string> Text(std::string_view key, TextRule rule = {});
+  // Optional text of at most `max` characters, where "" reads as null (it clears the field).
+  Field<std::string> TextOrNull(std::string_view key, std::size_t max);
   // A string that must be one of `allowed`.
-  Field<std::string> Enum(std::string_view key, std::initializer_list<std::string_view> allowed);
+  Field<std::string> Enum(std::string_view key, std::initializer_list<std::string_view> allowed) {
+    return Enum(key, std::span<const std::string_view>(allowed.begin(), allowed.size()));
+  }
+  Field<std::string> Enum(std::string_view key, std::span<const std::string_view> allowed);
   Field<std::string> Email(std::string_view key);
   Field<std::string> Id(std::string_view key);         // a UUID
   Field<std::string> Timestamp(std::string_view key);  // RFC 3339, normalised to UTC

@@ -13,6 +13,7 @@
 
 #include "core/json_reader.hpp"
 #include "core/principal.hpp"
+#include "core/query_reader.hpp"
 #include "core/result.hpp"
 
 namespace rapport::customers {
@@ -134,7 +135,7 @@ struct CustomerFilter {
 // Reads the filters through `param` (a query-parameter lookup). BadRequest names the first
 // bad parameter: an unknown status, a non-UUID owner_id or company_id, a created_* that is
 // neither an RFC 3339 timestamp nor a date.
-using ParamLookup = std::function<std::optional<std::string_view>(std::string_view)>;
+using ParamLookup = core::ParamLookup;
 core::Result<CustomerFilter> ParseCustomerFilter(const ParamLookup& param);
 
 // The fields ?sort may name, and the order without ?sort.
