@@ -27,6 +27,9 @@ struct RouteOptions {
   std::size_t max_body_bytes = 1 << 20;
   // Counted against the stricter bucket (login, signup, token refresh).
   bool strict_rate_limit = false;
+  // False for paths that carry a secret (tracking tokens): the access log then shows the
+  // route pattern instead of the path.
+  bool log_path = true;
 };
 
 struct Route {
@@ -39,7 +42,9 @@ struct Route {
 };
 
 // Maps method + path to a route. Patterns are '/'-separated; a segment `:name` matches any
-// one non-empty segment and is available as Request::PathParam(name).
+// one non-empty segment and is available as Request::PathParam(name). A parameter may end in
+// a literal suffix starting with '.': `:token.gif` matches `abc.gif` (not `.gif`) and gives
+// `token` = `abc`.
 class Router {
  public:
   void Add(Method method, std::string pattern, Handler handler, RouteOptions options = {});

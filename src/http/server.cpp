@@ -345,7 +345,8 @@ void Server::Impl::Send(const restinio::request_handle_t& native, const Request&
       std::chrono::floor<std::chrono::milliseconds>(std::chrono::system_clock::now()),
       nlohmann::json(request.request_id()).dump(), MethodName(request.method()),
       nlohmann::json(route_label).dump(),
-      nlohmann::json(std::string(request.path()))
+      nlohmann::json(route && !route->options.log_path ? route->pattern
+                                                        : std::string(request.path()))
           .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
       response.status, seconds * 1000, request.client_ip(), request.principal().id));
 
