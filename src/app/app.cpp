@@ -23,6 +23,8 @@
 #include "companies/company_service.hpp"
 #include "customers/customer_routes.hpp"
 #include "customers/customer_service.hpp"
+#include "email/email_routes.hpp"
+#include "email/email_service.hpp"
 #include "core/time.hpp"
 #include "http/server.hpp"
 
@@ -94,6 +96,21 @@ std::string ResolveJwtSecret(const Config& config) {
   return secret;
 }
 
+namespace {
+
+// The email settings of `config` (LoadConfig has validated them; throws std::runtime_error
+// for a Config built otherwise that holds bad ones).
+email::MailSettings MailSettingsOf(const Config& config) {
+  auto settings = email::ParseMailSettings(config.extra, config.public_url, config.inbound_secret);
+  if (!settings) {
+    const auto& first = settings.error().errors.front();
+    throw std::runtime_error(fmt::format("configuration: {} {}", first.field, first.message));
+  }
+  return std::move(*settings);
+}
+
+}  // namespace
+
 struct Application::Services {
   Services(const Config& c, db::Database& d, std::shared_ptr<spdlog::logger> l)
       : config(c),
@@ -103,6 +120,7 @@ struct Application::Services {
         users(database, auth),
         companies(database),
         customers(database, companies),
+        emails(database, customers, MailSettingsOf(config)),
         idempotency(database) {}
 
   Config config;
@@ -114,6 +132,7 @@ struct Application::Services {
   auth::UserService users;
   companies::CompanyService companies;
   customers::CustomerService customers;
+  email::EmailService emails;
   DbIdempotencyStore idempotency;
 };
 
@@ -125,6 +144,7 @@ Application::Application(Config config, db::Database& database,
   auth::RegisterAuthRoutes(s.router, s.auth, s.users);
   companies::RegisterCompanyRoutes(s.router, s.companies);
   customers::RegisterCustomerRoutes(s.router, s.customers);
+  email::RegisterEmailRoutes(s.router, s.emails);
   s.metrics.AddGauge("rapport_db_pool_connections", "Database connections in the pool.",
                      [size = s.config.db_pool] { return static_cast<double>(size); });
 }
