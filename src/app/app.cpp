@@ -27,6 +27,10 @@
 #include "email/email_service.hpp"
 #include "core/time.hpp"
 #include "http/server.hpp"
+#include "jobs/job_queue.hpp"
+#include "jobs/job_routes.hpp"
+#include "jobs/job_service.hpp"
+#include "jobs/maintenance.hpp"
 
 namespace rapport::app {
 
@@ -121,7 +125,16 @@ struct Application::Services {
         companies(database),
         customers(database, companies),
         emails(database, customers, MailSettingsOf(config)),
-        idempotency(database) {}
+        idempotency(database),
+        jobs(database),
+        job_queue(database, QueueOptionsOf(config), log) {}
+
+  static jobs::QueueOptions QueueOptionsOf(const Config& config) {
+    jobs::QueueOptions options;
+    options.workers = config.job_workers;
+    options.poll_interval = std::chrono::milliseconds(config.job_poll_ms);
+    return options;
+  }
 
   Config config;
   db::Database& database;
@@ -134,6 +147,9 @@ struct Application::Services {
   customers::CustomerService customers;
   email::EmailService emails;
   DbIdempotencyStore idempotency;
+  jobs::JobService jobs;
+  // Capabilities register their handlers here before Serve() starts it.
+  jobs::JobQueue job_queue;
 };
 
 Application::Application(Config config, db::Database& database,
@@ -145,6 +161,25 @@ Application::Application(Config config, db::Database& database,
   companies::RegisterCompanyRoutes(s.router, s.companies);
   customers::RegisterCustomerRoutes(s.router, s.customers);
   email::RegisterEmailRoutes(s.router, s.emails);
+  s.emails.RegisterJobs(s.job_queue);
+  jobs::RegisterJobRoutes(s.router, s.jobs);
+  jobs::RegisterMaintenance(
+      s.job_queue, s.database,
+      {.interval = std::chrono::seconds(s.config.maintenance_interval),
+       .done_retention = std::chrono::hours(24 * s.config.job_retention_days)});
+  s.metrics.AddLabelledGauge("rapport_jobs", "Jobs in the queue table by status.", "status",
+                             [&jobs = s.jobs] {
+                               std::vector<std::pair<std::string, double>> depth;
+                               try {
+                                 for (const auto& [status, count] : jobs.CountByStatus()) {
+                                   depth.emplace_back(jobs::StatusName(status),
+                                                      static_cast<double>(count));
+                                 }
+                               } catch (const std::exception&) {
+                                 // An unreachable database shows as no series, not a failed scrape.
+                               }
+                               return depth;
+                             });
   s.metrics.AddGauge("rapport_db_pool_connections", "Database connections in the pool.",
                      [size = s.config.db_pool] { return static_cast<double>(size); });
 }
@@ -178,6 +213,7 @@ int Application::Serve() {
                       [&s](std::string_view token) { return s.auth.Authenticate(token); },
                       &s.idempotency, s.metrics, s.log);
   const int port = server.Start();
+  s.job_queue.Start();
   LogEvent(*s.log, {{"event", "listening"},
                     {"host", s.config.host},
                     {"port", port},
@@ -186,6 +222,7 @@ int Application::Serve() {
   sigwait(&signals, &signal);
   LogEvent(*s.log, {{"event", "stopping"}, {"signal", signal}});
   server.Stop();
+  s.job_queue.Stop();  // running jobs finish, claimed ones go back to the queue
   return 0;
 }
 

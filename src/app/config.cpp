@@ -30,6 +30,10 @@ const std::map<std::string, std::string>& ConfigNames() {
       {"RAPPORT_RATE_LIMIT", "requests per second per client IP; 0 turns limits off"},
       {"RAPPORT_LOG_LEVEL", "debug, info, warn or error"},
       {"RAPPORT_TRUSTED_PROXIES", "comma-separated IPs of proxies whose X-Forwarded-For is believed"},
+      {"RAPPORT_JOB_WORKERS", "background job threads in this process; 0 runs no jobs here"},
+      {"RAPPORT_JOB_POLL_MS", "milliseconds between job-table polls when no wake-up arrives"},
+      {"RAPPORT_JOB_RETENTION_DAYS", "days that done jobs are kept before the purge"},
+      {"RAPPORT_MAINTENANCE_INTERVAL", "seconds between runs of the maintenance purge"},
       {"RAPPORT_SMTP_URL", "smtp://host:port or smtps://host:port"},
       {"RAPPORT_SMTP_HOST", "SMTP host"},
       {"RAPPORT_SMTP_PORT", "SMTP port"},
@@ -153,6 +157,18 @@ core::Result<Config> LoadConfig(const std::map<std::string, std::string>& flags)
         if (!ip.empty()) config.trusted_proxies.push_back(ip);
         rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
       }
+    } else if (key == "RAPPORT_JOB_WORKERS") {
+      if (!ParseSize(value, 0, 256, n)) errors.push_back({key, "must be 0 to 256"});
+      config.job_workers = static_cast<int>(n);
+    } else if (key == "RAPPORT_JOB_POLL_MS") {
+      if (!ParseSize(value, 10, 600000, n)) errors.push_back({key, "must be 10 to 600000"});
+      config.job_poll_ms = static_cast<int>(n);
+    } else if (key == "RAPPORT_JOB_RETENTION_DAYS") {
+      if (!ParseSize(value, 1, 3650, n)) errors.push_back({key, "must be 1 to 3650"});
+      config.job_retention_days = static_cast<int>(n);
+    } else if (key == "RAPPORT_MAINTENANCE_INTERVAL") {
+      if (!ParseSize(value, 1, 604800, n)) errors.push_back({key, "must be 1 to 604800"});
+      config.maintenance_interval = static_cast<int>(n);
     } else if (key == "RAPPORT_LOG_LEVEL") {
       if (value != "debug" && value != "info" && value != "warn" && value != "error") {
         errors.push_back({key, "must be debug, info, warn or error"});

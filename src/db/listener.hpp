@@ -16,7 +16,8 @@ namespace rapport::db {
 // Wait() is for one thread; Interrupt() may be called from any thread.
 class Listener {
  public:
-  // Throws std::runtime_error when the connection cannot be opened.
+  // Connects on the first Wait(), and again after a lost connection. Channel names are SQL
+  // identifiers chosen by the program (quoted here, never taken from input).
   Listener(const Database& database, std::vector<std::string> channels);
   ~Listener();
   Listener(const Listener&) = delete;

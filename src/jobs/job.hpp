@@ -39,9 +39,9 @@ struct JobSpec {
   // At most one job ever exists per key (until the retention purge removes a finished one):
   // enqueueing a key that exists changes nothing and reports created = false. Also the
   // handle for Cancel() and Reschedule(). Non-empty, at most kMaxDedupeKeyBytes.
-  std::optional<std::string> dedupe_key;
+  std::optional<std::string> dedupe_key = std::nullopt;
   // Not before this instant; nullopt: as soon as the enqueueing transaction commits.
-  std::optional<core::Timestamp> run_at;
+  std::optional<core::Timestamp> run_at = std::nullopt;
   // Attempts before the job is dead (retryable failures and expired leases both count);
   // 1 to 1000.
   int max_attempts = kDefaultMaxAttempts;
@@ -57,7 +57,7 @@ struct Job {
   std::string id;
   std::string kind;
   nlohmann::json payload;  // the JSON object given at Enqueue()
-  std::optional<std::string> dedupe_key;
+  std::optional<std::string> dedupe_key = std::nullopt;
   int attempt = 1;  // 1 on the first run; counts runs that were claimed, crashed ones included
   int max_attempts = kDefaultMaxAttempts;
   core::Timestamp run_at;  // when it was due
@@ -110,7 +110,7 @@ struct JobRecord {
   std::string id;
   std::string kind;
   std::string payload;  // JSON text
-  std::optional<std::string> dedupe_key;
+  std::optional<std::string> dedupe_key = std::nullopt;
   JobStatus status = JobStatus::kQueued;
   int attempts = 0;
   int max_attempts = kDefaultMaxAttempts;

@@ -17,8 +17,8 @@ namespace rapport::jobs {
 
 // Filters of GET /api/v1/jobs.
 struct JobFilter {
-  std::optional<JobStatus> status;
-  std::optional<std::string> kind;
+  std::optional<JobStatus> status = std::nullopt;
+  std::optional<std::string> kind = std::nullopt;
 };
 
 // Reads ?status and ?kind through `query` (nullopt when absent). BadRequest names the
