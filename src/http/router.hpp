@@ -27,9 +27,10 @@ struct RouteOptions {
   std::size_t max_body_bytes = 1 << 20;
   // Counted against the stricter bucket (login, signup, token refresh).
   bool strict_rate_limit = false;
-  // False for paths that carry a secret (tracking tokens): the access log then shows the
-  // route pattern instead of the path.
-  bool log_path = true;
+  // For routes whose path carries a secret and whose callers are not ours to log (email
+  // tracking): the access log shows the route pattern instead of the path, and no client
+  // address.
+  bool redact_log = false;
 };
 
 struct Route {

@@ -151,7 +151,9 @@ class EmailApiTest : public StaffApiTest {
   }
 
   // The path of a public tracking URL (the server is reached on its own port).
-  static std::string PathOf(const std::string& url) { return url.substr(std::string(kPublicUrl).size()); }
+  static std::string PathOf(const std::string& url) {
+    return url.substr(std::string(kPublicUrl).size());
+  }
 
  private:
   std::unique_ptr<SmtpFixture> smtp_;
@@ -160,14 +162,15 @@ class EmailApiTest : public StaffApiTest {
 TEST_F(EmailApiTest, SendsAProperMimeMessage) {
   const json customer = CreateCustomer(
       {{"name", "Zo\xc3\xab M\xc3\xbcller"}, {"email", "zoe@example.org"}, {"company", "Acme"}});
-  const std::string subject = "Caf\xc3\xa9 \xe2\x98\x95 \xe2\x80\x94 r\xc3\xa9sum\xc3\xa9 for Zo\xc3\xab";
+  const std::string subject =
+      "Caf\xc3\xa9 \xe2\x98\x95 \xe2\x80\x94 r\xc3\xa9sum\xc3\xa9 for Zo\xc3\xab";
   const std::string text = "Hello Zo\xc3\xab,\n\nthe quote: https://acme.example/q/1\n.\nBye";
   const std::string html =
       "<html><body><p>Hello Zo\xc3\xab,</p><p><a href=\"https://acme.example/q/1?a=1&amp;b=2\">"
       "the quote</a> and <a href='https://acme.example/terms'>terms</a> "
       "<a href=\"mailto:sales@acme.example\">mail us</a></p></body></html>";
-  const json queued = Queue({{"customer_id", customer["id"]}, {"subject", subject},
-                             {"text", text}, {"html", html}});
+  const json queued = Queue(
+      {{"customer_id", customer["id"]}, {"subject", subject}, {"text", text}, {"html", html}});
   EXPECT_EQ(queued["to"], "zoe@example.org");  // the customer's address by default
   EXPECT_EQ(queued["to_name"], "Zo\xc3\xab M\xc3\xbcller");
   EXPECT_EQ(queued["sender_id"], admin().id);
@@ -185,22 +188,26 @@ TEST_F(EmailApiTest, SendsAProperMimeMessage) {
   EXPECT_EQ(mail.envelope["rcpt_tos"], json({"zoe@example.org"}));
   // Headers, as sent and as a standard parser reads them.
   EXPECT_TRUE(mail.parsed["defects"].empty()) << mail.parsed["defects"].dump();
-  for (const char* once : {"Date", "Message-ID", "From", "To", "Reply-To", "Subject", "MIME-Version",
-                           "Content-Type"}) {
+  for (const char* once : {"Date", "Message-ID", "From", "To", "Reply-To", "Subject",
+                           "MIME-Version", "Content-Type"}) {
     EXPECT_EQ(mail.RawHeaders(once).size(), 1u) << once << "\n" << mail.raw.substr(0, 2000);
   }
   const std::string message_id = sent["message_id"];
   EXPECT_EQ(mail.RawHeaders("Message-ID")[0], message_id);
-  EXPECT_TRUE(std::regex_match(message_id, std::regex("<[0-9a-f-]{36}@example\\.com>"))) << message_id;
-  EXPECT_EQ(mail.RawHeaders("X-Rapport-Email-Id"), std::vector<std::string>{sent["id"].get<std::string>()});
+  EXPECT_TRUE(std::regex_match(message_id, std::regex("<[0-9a-f-]{36}@example\\.com>")))
+      << message_id;
+  EXPECT_EQ(mail.RawHeaders("X-Rapport-Email-Id"),
+            std::vector<std::string>{sent["id"].get<std::string>()});
   EXPECT_EQ(mail.Header("From"), "Rapport CRM <crm@example.com>");
   EXPECT_EQ(mail.Header("To"), "Zo\xc3\xab M\xc3\xbcller <zoe@example.org>");
   EXPECT_EQ(mail.RawHeaders("To")[0].rfind("=?UTF-8?B?", 0), 0u) << mail.RawHeaders("To")[0];
   EXPECT_EQ(mail.Header("Subject"), subject);
-  EXPECT_EQ(mail.RawHeaders("Subject")[0].rfind("=?UTF-8?B?", 0), 0u) << mail.RawHeaders("Subject")[0];
+  EXPECT_EQ(mail.RawHeaders("Subject")[0].rfind("=?UTF-8?B?", 0), 0u)
+      << mail.RawHeaders("Subject")[0];
   EXPECT_EQ(mail.RawHeaders("MIME-Version")[0], "1.0");
   const std::string reply_to = mail.Header("Reply-To");
-  EXPECT_TRUE(std::regex_match(reply_to, std::regex("Rapport CRM <crm\\+[0-9a-f]{24}@example\\.com>")))
+  EXPECT_TRUE(
+      std::regex_match(reply_to, std::regex("Rapport CRM <crm\\+[0-9a-f]{24}@example\\.com>")))
       << reply_to;
   EXPECT_TRUE(std::regex_match(mail.RawHeaders("Date")[0],
                                std::regex("[A-Z][a-z]{2}, \\d{2} [A-Z][a-z]{2} \\d{4} "
@@ -247,8 +254,11 @@ TEST_F(EmailApiTest, SendsAProperMimeMessage) {
 }
 
 TEST_F(EmailApiTest, TextOnlyEmailsGetAnHtmlAlternativeAndNoTrackingWhenOff) {
-  Queue({{"to", "plain@example.org"}, {"subject", "Plain"}, {"text", "See https://example.org/x <now>"},
-         {"track_opens", false}, {"track_clicks", false}});
+  Queue({{"to", "plain@example.org"},
+         {"subject", "Plain"},
+         {"text", "See https://example.org/x <now>"},
+         {"track_opens", false},
+         {"track_clicks", false}});
   auto mails = smtp().WaitForMessages(1);
   ASSERT_EQ(mails.size(), 1u);
   const std::string html = mails[0].Part("text/html");
@@ -261,9 +271,12 @@ TEST_F(EmailApiTest, TextOnlyEmailsGetAnHtmlAlternativeAndNoTrackingWhenOff) {
 }
 
 TEST_F(EmailApiTest, OpensAndClicksAreRecordedAndOnlyRecordedLinksRedirect) {
-  const json email = Queue({{"to", "grace@example.org"}, {"subject", "Links"}, {"text", "t"},
-                            {"html", "<p><a href=\"https://example.org/a?x=1&amp;y=2\">a</a>"
-                                     "<a href=\"https://example.org/b\">b</a></p>"}});
+  const json email = Queue({{"to", "grace@example.org"},
+                            {"subject", "Links"},
+                            {"text", "t"},
+                            {"html",
+                             "<p><a href=\"https://example.org/a?x=1&amp;y=2\">a</a>"
+                             "<a href=\"https://example.org/b\">b</a></p>"}});
   auto mails = smtp().WaitForMessages(1);
   ASSERT_EQ(mails.size(), 1u);
   const std::string html = mails[0].Part("text/html");
@@ -281,8 +294,9 @@ TEST_F(EmailApiTest, OpensAndClicksAreRecordedAndOnlyRecordedLinksRedirect) {
   EXPECT_NE(pixel.headers["Cache-Control"].find("no-store"), std::string::npos);
   ASSERT_EQ(Anonymous(PathOf(pixels[0])).status, 200);
   ASSERT_EQ(Anonymous(PathOf(pixels[0]), "OtherMail/2.0").status, 200);
-  for (const std::string& unknown : {"/t/o/" + std::string(43, 'A') + ".gif", "/t/o/x.gif",
-                                    "/t/o/" + clicks[0].substr(clicks[0].rfind('/') + 1) + ".gif"}) {
+  for (const std::string& unknown :
+       std::vector<std::string>{"/t/o/" + std::string(43, 'A') + ".gif", "/t/o/x.gif",
+                                "/t/o/" + clicks[0].substr(clicks[0].rfind('/') + 1) + ".gif"}) {
     HttpResponse other = Anonymous(unknown);
     EXPECT_EQ(other.status, 200) << unknown;
     EXPECT_EQ(other.body, pixel.body) << unknown;
@@ -300,8 +314,9 @@ TEST_F(EmailApiTest, OpensAndClicksAreRecordedAndOnlyRecordedLinksRedirect) {
   std::string forged = clicks[0].substr(clicks[0].rfind('/') + 1);
   forged[5] = forged[5] == 'A' ? 'B' : 'A';
   const std::string pixel_token = pixels[0].substr(pixels[0].rfind('/') + 1, 43);
-  for (const std::string& bad : {"/t/c/" + forged, "/t/c/" + pixel_token, "/t/c/short",
-                                "/t/c/https%3A%2F%2Fevil.example", "/t/c/" + std::string(43, '_')}) {
+  for (const std::string& bad : std::vector<std::string>{
+           "/t/c/" + forged, "/t/c/" + pixel_token, "/t/c/short", "/t/c/https%3A%2F%2Fevil.example",
+           "/t/c/" + std::string(43, '_')}) {
     HttpResponse refused = Anonymous(bad);
     EXPECT_EQ(refused.status, 404) << bad << "\n" << refused;
     EXPECT_TRUE(refused.headers["Location"].empty()) << bad;
@@ -318,7 +333,8 @@ TEST_F(EmailApiTest, OpensAndClicksAreRecordedAndOnlyRecordedLinksRedirect) {
   EXPECT_EQ(engagement["unique_clicks"], 2);
   EXPECT_TRUE(engagement["first_opened_at"].is_string());
   EXPECT_TRUE(engagement["last_opened_at"].is_string());
-  EXPECT_LE(engagement["first_opened_at"].get<std::string>(), engagement["last_opened_at"].get<std::string>());
+  EXPECT_LE(engagement["first_opened_at"].get<std::string>(),
+            engagement["last_opened_at"].get<std::string>());
   EXPECT_TRUE(engagement["sent_at"].is_string());
   ASSERT_EQ(engagement["links"].size(), 2u);
   EXPECT_EQ(engagement["links"][0]["url"], "https://example.org/a?x=1&y=2");
@@ -334,25 +350,34 @@ TEST_F(EmailApiTest, OpensAndClicksAreRecordedAndOnlyRecordedLinksRedirect) {
   const std::string tokens = DumpTable(server().db_url(), "email_tokens");
   EXPECT_EQ(tokens.find(pixel_token), std::string::npos);
   EXPECT_NE(tokens.find("https://example.org/b"), std::string::npos);
-  EXPECT_TRUE(server().WaitForLog([](const json& line) { return line.value("route", "") == "/t/o/:token.gif"; }));
+  // Nor does the access log show them, or the client's address.
+  EXPECT_TRUE(server().WaitForLog([](const json& line) {
+    return line.value("route", "") == "/t/o/:token.gif" &&
+           line.value("path", "") == "/t/o/:token.gif" && line.value("ip", "?").empty();
+  }));
   EXPECT_EQ(server().Logs().find(pixel_token), std::string::npos);
 }
 
 TEST_F(EmailApiTest, HeaderInjectionIsRefusedOrNeutralised) {
   // Straight through the API: refused.
   HttpResponse subject = client().Post(
-      "/api/v1/emails", {{"to", "a@example.org"}, {"subject", "Hi\r\nBcc: victim@example.net"}, {"text", "x"}});
+      "/api/v1/emails",
+      {{"to", "a@example.org"}, {"subject", "Hi\r\nBcc: victim@example.net"}, {"text", "x"}});
   EXPECT_EQ(subject.status, 422) << subject;
   EXPECT_EQ(ErrorFields(subject), std::set<std::string>{"subject"});
   HttpResponse to = client().Post(
-      "/api/v1/emails", {{"to", "a@example.org\r\nBcc: victim@example.net"}, {"subject", "Hi"}, {"text", "x"}});
+      "/api/v1/emails",
+      {{"to", "a@example.org\r\nBcc: victim@example.net"}, {"subject", "Hi"}, {"text", "x"}});
   EXPECT_EQ(to.status, 422) << to;
   EXPECT_EQ(ErrorFields(to), std::set<std::string>{"to"});
 
   // Through a stored name: neutralised into the display name.
-  const json eve = CreateCustomer({{"name", "Eve\r\nBcc: victim@example.net"}, {"email", "eve@example.org"}});
+  const json eve =
+      CreateCustomer({{"name", "Eve\r\nBcc: victim@example.net"}, {"email", "eve@example.org"}});
   ASSERT_TRUE(eve.contains("id"));
-  Queue({{"customer_id", eve["id"]}, {"subject", "Hello"}, {"text", "x"},
+  Queue({{"customer_id", eve["id"]},
+         {"subject", "Hello"},
+         {"text", "x"},
          {"html", "<a href=\"https://example.org/x&#13;&#10;Set-Cookie: a=b\">x</a>"}});
   auto mails = smtp().WaitForMessages(1);
   ASSERT_EQ(mails.size(), 1u);
@@ -362,7 +387,8 @@ TEST_F(EmailApiTest, HeaderInjectionIsRefusedOrNeutralised) {
   EXPECT_EQ(mails[0].Header("To"), "\"Eve  Bcc: victim@example.net\" <eve@example.org>");
   EXPECT_TRUE(mails[0].parsed["defects"].empty());
   // A link whose href decodes to a line break redirects to a URL with it percent-encoded.
-  const auto clicks = Matches(mails[0].Part("text/html"), "https://crm\\.example\\.test/t/c/[A-Za-z0-9_-]{43}");
+  const auto clicks =
+      Matches(mails[0].Part("text/html"), "https://crm\\.example\\.test/t/c/[A-Za-z0-9_-]{43}");
   ASSERT_EQ(clicks.size(), 1u);
   HttpResponse click = Anonymous(PathOf(clicks[0]));
   ASSERT_EQ(click.status, 302);
@@ -419,9 +445,10 @@ TEST_F(EmailApiTest, RepliesAreMatchedStoredOnceAndShownInEngagement) {
   const json email = WaitForStatus(
       Queue({{"to", "grace@example.org"}, {"subject", "Proposal"}, {"text", "Shall we?"}}), "sent");
   const std::string message_id = email["message_id"];
-  const std::string raw = ReplyMessage(
-      "Message-ID: <reply-1@example.org>\r\nIn-Reply-To: " + message_id + "\r\n",
-      "Yes, let's meet on Tuesday.\r\n\r\nOn Sun, 22 Nov 2026, Rapport CRM wrote:\r\n> Shall we?\r\n");
+  const std::string raw =
+      ReplyMessage("Message-ID: <reply-1@example.org>\r\nIn-Reply-To: " + message_id + "\r\n",
+                   "Yes, let's meet on Tuesday.\r\n\r\nOn Sun, 22 Nov 2026, Rapport CRM "
+                   "wrote:\r\n> Shall we?\r\n");
   HttpResponse stored = Inbound(raw);
   ASSERT_EQ(stored.status, 200) << stored;
   EXPECT_EQ(stored.json()["matched"], true);
@@ -453,10 +480,10 @@ TEST_F(EmailApiTest, RepliesMatchByReferencesAndByThePlusAddress) {
   ASSERT_EQ(mails.size(), 2u);
 
   // References, newest last: the last known id wins.
-  HttpResponse by_references = Inbound(ReplyMessage(
-      "Message-ID: <r2@example.org>\r\nReferences: <unknown@example.org> " +
-          first["message_id"].get<std::string>() + "\r\n",
-      "By references"));
+  HttpResponse by_references =
+      Inbound(ReplyMessage("Message-ID: <r2@example.org>\r\nReferences: <unknown@example.org> " +
+                               first["message_id"].get<std::string>() + "\r\n",
+                           "By references"));
   ASSERT_EQ(by_references.status, 200) << by_references;
   EXPECT_EQ(by_references.json()["matched_by"], "references");
   EXPECT_EQ(by_references.json()["email_id"], first["id"]);
@@ -466,9 +493,10 @@ TEST_F(EmailApiTest, RepliesMatchByReferencesAndByThePlusAddress) {
   for (const ReceivedMail& mail : mails) {
     if (mail.Header("X-Rapport-Email-Id") == second["id"]) reply_to = mail.Header("Reply-To");
   }
-  const std::string address = reply_to.substr(reply_to.find('<') + 1, reply_to.find('>') - reply_to.find('<') - 1);
-  HttpResponse by_address = Inbound(
-      "From: b@example.org\r\nTo: " + address + "\r\nSubject: Re: Two\r\n\r\nBy address\r\n");
+  const std::string address =
+      reply_to.substr(reply_to.find('<') + 1, reply_to.find('>') - reply_to.find('<') - 1);
+  HttpResponse by_address = Inbound("From: b@example.org\r\nTo: " + address +
+                                    "\r\nSubject: Re: Two\r\n\r\nBy address\r\n");
   ASSERT_EQ(by_address.status, 200) << by_address;
   EXPECT_EQ(by_address.json()["matched_by"], "reply_to");
   EXPECT_EQ(by_address.json()["email_id"], second["id"]);
@@ -491,12 +519,14 @@ TEST_F(EmailApiTest, InboundNeedsTheSecretAndSurvivesGarbage) {
   // A staff token is not the inbound secret.
   Client staff(server());
   staff.SetToken(admin().token);
-  EXPECT_EQ(staff.Request("POST", "/api/v1/emails/inbound", RequestBody{raw, "message/rfc822"}).status, 401);
-  for (const std::string& garbage :
-       {std::string(""), std::string("\r\n"), std::string("\x00\x01\xff\xfe", 4),
-        std::string("no headers at all"), std::string(200000, '<'),
-        std::string("Content-Type: multipart/mixed; boundary=x\r\n\r\n--x\r\n--x"),
-        std::string("In-Reply-To: <<<>>>\r\nFrom: @@@\r\n\r\n\xff")}) {
+  EXPECT_EQ(
+      staff.Request("POST", "/api/v1/emails/inbound", RequestBody{raw, "message/rfc822"}).status,
+      401);
+  for (const std::string& garbage : std::vector<std::string>{
+           std::string(""), std::string("\r\n"), std::string("\x00\x01\xff\xfe", 4),
+           std::string("no headers at all"), std::string(200000, '<'),
+           std::string("Content-Type: multipart/mixed; boundary=x\r\n\r\n--x\r\n--x"),
+           std::string("In-Reply-To: <<<>>>\r\nFrom: @@@\r\n\r\n\xff")}) {
     HttpResponse response = Inbound(garbage);
     EXPECT_TRUE(response.status == 400 || response.status == 202) << response;
   }
@@ -522,10 +552,13 @@ TEST_F(EmailApiTest, ValidatesWritesAndQueryParameters) {
       {{{"to", "not-an-address"}, {"subject", "s"}, {"text", "x"}}, {"to"}},
       {{{"to", 5}, {"subject", "s"}, {"text", "x"}}, {"to"}},
       {{{"to", "a@example.org"}, {"subject", std::string(501, 's')}, {"text", "x"}}, {"subject"}},
-      {{{"to", "a@example.org"}, {"subject", "s"}, {"text", "x"}, {"track_opens", "yes"}}, {"track_opens"}},
-      {{{"to", "a@example.org"}, {"subject", "s"}, {"text", "x"}, {"bcc", "x@example.org"}}, {"bcc"}},
+      {{{"to", "a@example.org"}, {"subject", "s"}, {"text", "x"}, {"track_opens", "yes"}},
+       {"track_opens"}},
+      {{{"to", "a@example.org"}, {"subject", "s"}, {"text", "x"}, {"bcc", "x@example.org"}},
+       {"bcc"}},
       {{{"to", "a@example.org"}, {"subject", "s"}, {"text", "x"}, {"status", "sent"}}, {"status"}},
-      {{{"to", "a@example.org"}, {"subject", "s"}, {"text", "x"}, {"customer_id", "nope"}}, {"customer_id"}},
+      {{{"to", "a@example.org"}, {"subject", "s"}, {"text", "x"}, {"customer_id", "nope"}},
+       {"customer_id"}},
       {{{"subject", "s"}, {"text", "x"}, {"customer_id", no_email["id"]}}, {"to"}},
   };
   for (const Case& c : cases) {
@@ -552,13 +585,15 @@ TEST_F(EmailApiTest, ValidatesWritesAndQueryParameters) {
     HttpResponse response = client().Get("/api/v1/emails?" + query);
     EXPECT_EQ(response.status, 400) << query << "\n" << response;
   }
-  for (const std::string query : {"from=yesterday", "to=2026-13-01", "from=2026-02-01&to=2026-01-01"}) {
+  for (const std::string query :
+       {"from=yesterday", "to=2026-13-01", "from=2026-02-01&to=2026-01-01"}) {
     HttpResponse response = client().Get("/api/v1/emails/stats?" + query);
     EXPECT_EQ(response.status, 400) << query << "\n" << response;
   }
   EXPECT_EQ(client().Get("/api/v1/emails/not-a-uuid").status, 404);
   EXPECT_EQ(client().Get("/api/v1/emails/01890a5d-ac96-774b-bcce-b302099a8057").status, 404);
-  EXPECT_EQ(client().Get("/api/v1/emails/01890a5d-ac96-774b-bcce-b302099a8057/engagement").status, 404);
+  EXPECT_EQ(client().Get("/api/v1/emails/01890a5d-ac96-774b-bcce-b302099a8057/engagement").status,
+            404);
   Client anonymous(server());
   EXPECT_EQ(anonymous.Get("/api/v1/emails").status, 401);
   EXPECT_EQ(anonymous.Post("/api/v1/emails", {{"to", "a@example.org"}}).status, 401);
@@ -567,13 +602,15 @@ TEST_F(EmailApiTest, ValidatesWritesAndQueryParameters) {
 TEST_F(EmailApiTest, AgentsSeeTheirOwnEmailsAndThoseOfTheirCustomers) {
   As(agent());
   const json own_customer = CreateCustomer({{"name", "Mine"}, {"email", "mine@example.org"}});
-  const json to_customer = Queue({{"customer_id", own_customer["id"]}, {"subject", "To mine"}, {"text", "x"}});
+  const json to_customer =
+      Queue({{"customer_id", own_customer["id"]}, {"subject", "To mine"}, {"text", "x"}});
   const json loose = Queue({{"to", "loose@example.org"}, {"subject", "Loose"}, {"text", "x"}});
   As(other_agent());
   const json theirs = Queue({{"to", "theirs@example.org"}, {"subject", "Theirs"}, {"text", "x"}});
   As(manager());
   const json unowned = CreateCustomer({{"name", "Unowned"}, {"email", "unowned@example.org"}});
-  const json managers = Queue({{"customer_id", unowned["id"]}, {"subject", "About unowned"}, {"text", "x"}});
+  const json managers =
+      Queue({{"customer_id", unowned["id"]}, {"subject", "About unowned"}, {"text", "x"}});
 
   auto ids = [&](const std::string& query) {
     std::set<std::string> found;
@@ -585,7 +622,9 @@ TEST_F(EmailApiTest, AgentsSeeTheirOwnEmailsAndThoseOfTheirCustomers) {
   As(agent());
   EXPECT_EQ(ids(""), (std::set<std::string>{to_customer["id"], loose["id"], managers["id"]}));
   EXPECT_EQ(client().Get("/api/v1/emails/" + theirs["id"].get<std::string>()).status, 404);
-  EXPECT_EQ(client().Get("/api/v1/emails/" + theirs["id"].get<std::string>() + "/engagement").status, 404);
+  EXPECT_EQ(
+      client().Get("/api/v1/emails/" + theirs["id"].get<std::string>() + "/engagement").status,
+      404);
   EXPECT_EQ(client().Get("/api/v1/emails/" + managers["id"].get<std::string>()).status, 200);
   EXPECT_EQ(ids("?customer_id=" + own_customer["id"].get<std::string>()),
             std::set<std::string>{to_customer["id"]});
@@ -601,7 +640,8 @@ TEST_F(EmailApiTest, AgentsSeeTheirOwnEmailsAndThoseOfTheirCustomers) {
   std::set<std::string> paged;
   std::string cursor;
   for (int guard = 0; guard < 10; ++guard) {
-    HttpResponse page = client().Get("/api/v1/emails?limit=1" + (cursor.empty() ? "" : "&cursor=" + UrlEncode(cursor)));
+    HttpResponse page = client().Get("/api/v1/emails?limit=1" +
+                                     (cursor.empty() ? "" : "&cursor=" + UrlEncode(cursor)));
     ASSERT_EQ(page.status, 200) << page;
     for (const auto& e : page.json()["data"]) paged.insert(e["id"].get<std::string>());
     if (page.json()["next_cursor"].is_null()) break;
@@ -615,7 +655,8 @@ TEST_F(EmailApiTest, AgentsSeeTheirOwnEmailsAndThoseOfTheirCustomers) {
 }
 
 TEST_F(EmailApiTest, StatsCountOpensClicksAndRepliesOfSentEmails) {
-  const json a = Queue({{"to", "a@example.org"}, {"subject", "A"}, {"text", "https://example.org/a"}});
+  const json a =
+      Queue({{"to", "a@example.org"}, {"subject", "A"}, {"text", "https://example.org/a"}});
   const json b = Queue({{"to", "b@example.org"}, {"subject", "B"}, {"text", "b"}});
   const json c = Queue({{"to", "c@example.org"}, {"subject", "C"}, {"text", "c"}});
   const json d = Queue({{"to", "d@example.org"}, {"subject", "D"}, {"text", "d"}});
@@ -639,7 +680,10 @@ TEST_F(EmailApiTest, StatsCountOpensClicksAndRepliesOfSentEmails) {
       EXPECT_EQ(Anonymous(PathOf(pixel[0])).status, 200);
     }
   }
-  ASSERT_EQ(Inbound(ReplyMessage("In-Reply-To: " + c["message_id"].get<std::string>() + "\r\n", "ok")).status, 200);
+  ASSERT_EQ(
+      Inbound(ReplyMessage("In-Reply-To: " + c["message_id"].get<std::string>() + "\r\n", "ok"))
+          .status,
+      200);
   json stats;
   ASSERT_TRUE(Eventually([&] {
     HttpResponse response = client().Get("/api/v1/emails/stats");
@@ -660,7 +704,8 @@ TEST_F(EmailApiTest, StatsCountOpensClicksAndRepliesOfSentEmails) {
   EXPECT_EQ(future.json()["sent"], 0);
   EXPECT_EQ(future.json()["open_rate"].dump(), "0");
   EXPECT_EQ(future.json()["from"], "2999-01-01T00:00:00Z");
-  HttpResponse past = client().Get("/api/v1/emails/stats?from=2000-01-01T00:00:00%2B02:00&to=2999-01-01");
+  HttpResponse past =
+      client().Get("/api/v1/emails/stats?from=2000-01-01T00:00:00%2B02:00&to=2999-01-01");
   ASSERT_EQ(past.status, 200) << past;
   EXPECT_EQ(past.json()["sent"], 4);
   EXPECT_EQ(past.json()["from"], "1999-12-31T22:00:00Z");
@@ -675,7 +720,9 @@ TEST_F(EmailApiTest, StatsCountOpensClicksAndRepliesOfSentEmails) {
 // STARTTLS required by the server, with AUTH.
 class EmailStartTlsApiTest : public EmailApiTest {
  protected:
-  SmtpFixture::Options SmtpOptions() const override { return {.tls = "starttls", .auth = "rapport:s3cret pass"}; }
+  SmtpFixture::Options SmtpOptions() const override {
+    return {.tls = "starttls", .auth = "rapport:s3cret pass"};
+  }
 };
 
 TEST_F(EmailStartTlsApiTest, SendsOverStartTlsWithAuth) {
@@ -705,7 +752,9 @@ TEST_F(EmailImplicitTlsApiTest, SendsOverImplicitTls) {
 // Wrong credentials: a configuration problem, retried, never blamed on the message.
 class EmailBadAuthApiTest : public EmailApiTest {
  protected:
-  SmtpFixture::Options SmtpOptions() const override { return {.tls = "starttls", .auth = "rapport:right"}; }
+  SmtpFixture::Options SmtpOptions() const override {
+    return {.tls = "starttls", .auth = "rapport:right"};
+  }
   ServerOptions MakeServerOptions() const override {
     ServerOptions options = EmailApiTest::MakeServerOptions();
     options.env["RAPPORT_SMTP_PASSWORD"] = "wrong";
@@ -726,7 +775,8 @@ TEST_F(EmailBadAuthApiTest, WrongCredentialsAreTransient) {
 class EmailDevModeApiTest : public StaffApiTest {};
 
 TEST_F(EmailDevModeApiTest, MessagesLandInTheOutbox) {
-  HttpResponse queued = client().Post("/api/v1/emails", {{"to", "dev@example.org"}, {"subject", "Dev"}, {"text", "x"}});
+  HttpResponse queued = client().Post(
+      "/api/v1/emails", {{"to", "dev@example.org"}, {"subject", "Dev"}, {"text", "x"}});
   ASSERT_EQ(queued.status, 202) << queued;
   const std::string path = "/api/v1/emails/" + queued.json()["id"].get<std::string>();
   json email;
