@@ -50,7 +50,9 @@ nlohmann::json Email::ToJson() const {
           {"updated_at", updated_at}};
 }
 
-std::string Email::Summary() const { return "Email to " + to + ": " + subject + " (" + status + ")"; }
+std::string Email::Summary() const {
+  return "Email to " + to + ": " + subject + " (" + status + ")";
+}
 
 core::Result<NewEmail> ParseNewEmail(const nlohmann::json& body) {
   core::JsonReader in(body);
@@ -90,7 +92,8 @@ core::Result<EmailFilter> ParseEmailFilter(
     const std::function<std::optional<std::string_view>(std::string_view)>& query) {
   EmailFilter filter;
   if (auto customer_id = query("customer_id")) {
-    if (!core::IsUuid(*customer_id)) return core::Error::BadRequest("customer_id", "must be a UUID");
+    if (!core::IsUuid(*customer_id))
+      return core::Error::BadRequest("customer_id", "must be a UUID");
     filter.customer_id = core::ToLowerAscii(*customer_id);
   }
   if (auto status = query("status")) {
@@ -108,8 +111,8 @@ core::Result<EmailFilter> ParseEmailFilter(
 }
 
 nlohmann::json Reply::ToJson() const {
-  return {{"id", id},         {"received_at", received_at},
-          {"from", from},     {"from_name", Optional(from_name)},
+  return {{"id", id},           {"received_at", received_at},
+          {"from", from},       {"from_name", Optional(from_name)},
           {"subject", subject}, {"text", text}};
 }
 

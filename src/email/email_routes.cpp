@@ -29,7 +29,8 @@ Response EmailResponse(int status, const Email& email) {
 }
 
 // ?from and ?to of a period: RFC 3339 timestamps or dates (from inclusive, to exclusive).
-core::Result<std::optional<std::string>> PeriodBound(const Request& request, std::string_view name) {
+core::Result<std::optional<std::string>> PeriodBound(const Request& request,
+                                                     std::string_view name) {
   auto value = request.Query(name);
   if (!value) return std::optional<std::string>();
   auto parsed = core::ParseDateOrTimestamp(*value);
@@ -46,7 +47,8 @@ class Routes {
   // POST /api/v1/emails
   Response Send(const Request& request) const {
     nlohmann::json body;
-    if (auto error = core::ParseJsonObject(request.body(), body)) return http::Problem(*error, request);
+    if (auto error = core::ParseJsonObject(request.body(), body))
+      return http::Problem(*error, request);
     auto input = ParseNewEmail(body);
     if (!input) return http::Problem(input.error(), request);
     auto email = emails_.Send(request.principal(), *input);
@@ -155,7 +157,7 @@ void RegisterEmailRoutes(http::Router& router, EmailService& emails) {
               {.access = http::Access::kPublic,
                .consumes = {"message/rfc822"},
                .max_body_bytes = kMaxInboundBytes});
-  const http::RouteOptions tracking{.access = http::Access::kPublic, .log_path = false};
+  const http::RouteOptions tracking{.access = http::Access::kPublic, .redact_log = true};
   router.Get("/t/o/:token.gif", bind(&Routes::Pixel), tracking);
   router.Get("/t/c/:token", bind(&Routes::Click), tracking);
 }

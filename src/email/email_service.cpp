@@ -77,8 +77,8 @@ EmailService::EmailService(db::Database& database, customers::CustomerService& c
       settings_(std::move(settings)),
       store_(database.engine()),
       sender_(settings_),
-      recorder_(std::make_unique<EngagementRecorder>(database_, store_,
-                                                     EngagementRecorder::Options{})) {
+      recorder_(
+          std::make_unique<EngagementRecorder>(database_, store_, EngagementRecorder::Options{})) {
   if (!settings_.inbound_secret.empty()) inbound_secret_hash_ = Digest(settings_.inbound_secret);
 }
 
@@ -283,9 +283,10 @@ core::Result<InboundResult> EmailService::ReceiveInbound(std::string_view raw) {
     reply.received_at = Now();
     store_.InsertReply(tx, reply);
     result.reply_id = reply.id;
-    if (reply_listener_) {
-      reply_listener_(tx, ReplyNotice{reply.id, reply.email_id, email->sender_id, email->customer_id,
-                                      reply.from, reply.subject, reply.received_at});
+    if (reply_listener_ && email) {
+      reply_listener_(tx,
+                      ReplyNotice{reply.id, reply.email_id, email->sender_id, email->customer_id,
+                                  reply.from, reply.subject, reply.received_at});
     }
     return result;
   });
@@ -347,21 +348,24 @@ jobs::Outcome EmailService::Deliver(const jobs::Job& job) {
 
   if (!settings_.smtp_enabled) {
     // Development mode: the outbox is the destination.
-    database_.Apply([&](db::Session& tx) { store_.MarkSent(tx, id, "outbox", std::nullopt, Now()); });
+    database_.Apply(
+        [&](db::Session& tx) { store_.MarkSent(tx, id, "outbox", std::nullopt, Now()); });
     return jobs::Outcome::Done();
   }
 
   OutgoingMessage message;
   message.from = settings_.from;
   message.to = {email.to_name.value_or(""), email.to};
-  message.reply_to = Mailbox{settings_.from.name, PlusAddress(settings_.from.address, email.reply_tag)};
+  message.reply_to =
+      Mailbox{settings_.from.name, PlusAddress(settings_.from.address, email.reply_tag)};
   message.subject = email.subject;
   message.message_id = email.message_id;
   message.date = core::Now();
   message.text = email.text;
   message.html = std::move((*prepared)->html);
   message.extra_headers.emplace_back("X-Rapport-Email-Id", email.id);
-  if (email.kind == kKindSystem) message.extra_headers.emplace_back("Auto-Submitted", "auto-generated");
+  if (email.kind == kKindSystem)
+    message.extra_headers.emplace_back("Auto-Submitted", "auto-generated");
 
   const SendResult sent = sender_.Send(message);
   const std::string now = Now();

@@ -24,9 +24,29 @@ const std::vector<db::SortColumn> kSortColumns = {{"id", "e.id"},
 
 // The position of each column of kColumns.
 enum Column : std::size_t {
-  kId, kKind, kSenderId, kCustomerId, kTo, kToName, kSubject, kText, kHtml, kTrackOpens,
-  kTrackClicks, kStatus, kMessageId, kReplyTag, kAttempts, kError, kSmtpResponse, kTransport,
-  kSentAt, kFailedAt, kVersion, kCreatedAt, kUpdatedAt,
+  kId,
+  kKind,
+  kSenderId,
+  kCustomerId,
+  kTo,
+  kToName,
+  kSubject,
+  kText,
+  kHtml,
+  kTrackOpens,
+  kTrackClicks,
+  kStatus,
+  kMessageId,
+  kReplyTag,
+  kAttempts,
+  kError,
+  kSmtpResponse,
+  kTransport,
+  kSentAt,
+  kFailedAt,
+  kVersion,
+  kCreatedAt,
+  kUpdatedAt,
 };
 
 Email FromRow(const db::Row& row) {
@@ -63,8 +83,10 @@ void AppendAudience(db::Query& query, const Audience& audience) {
   if (!audience.system) query.Sql(" AND e.kind = 'user'");
   if (audience.agent_id) {
     query.Sql(" AND (e.sender_id = ").Param(*audience.agent_id);
-    query.Sql(" OR EXISTS (SELECT 1 FROM customers c WHERE c.id = e.customer_id AND "
-              "(c.owner_id IS NULL OR c.owner_id = ")
+    query
+        .Sql(
+            " OR EXISTS (SELECT 1 FROM customers c WHERE c.id = e.customer_id AND "
+            "(c.owner_id IS NULL OR c.owner_id = ")
         .Param(*audience.agent_id)
         .Sql(")))");
   }
@@ -126,7 +148,8 @@ core::Page EmailStore::List(db::Session& session, const EmailFilter& filter,
   db::Query query("SELECT ");
   query.Sql(kColumns);
   for (std::size_t i = 0; i < page.sort.size(); ++i) {
-    query.Sql(fmt::format(", {} AS sort_{}", db::ColumnOf(kSortColumns, page.sort[i].field).expression, i));
+    query.Sql(fmt::format(", {} AS sort_{}",
+                          db::ColumnOf(kSortColumns, page.sort[i].field).expression, i));
   }
   query.Sql(" FROM emails e");
   AppendFilter(query, filter, audience);
@@ -172,7 +195,8 @@ bool EmailStore::MarkSending(db::Session& session, std::string_view id,
 }
 
 bool EmailStore::MarkSent(db::Session& session, std::string_view id, std::string_view transport,
-                          const std::optional<std::string>& response, const std::string& now) const {
+                          const std::optional<std::string>& response,
+                          const std::string& now) const {
   db::Query set("UPDATE emails SET status = 'sent', error = NULL, transport = ");
   set.Param(transport).Sql(", smtp_response = ").Param(response).Sql(", sent_at = ").Param(now);
   return session.Exec(StatusUpdate(std::move(set), id, "'queued', 'sending'", now)) > 0;
@@ -212,12 +236,13 @@ void EmailStore::InsertTokens(db::Session& session, std::string_view email_id,
 std::optional<LinkRow> EmailStore::FindLink(db::Session& session,
                                             std::string_view token_hash) const {
   std::optional<LinkRow> link;
-  session.First(db::Query("SELECT email_id, link_position, url FROM email_tokens WHERE token_hash = ")
-                    .Param(token_hash)
-                    .Sql(" AND kind = 'click'"),
-                [&](const db::Row& row) {
-                  link = LinkRow{row.TextAt(0), row.IntAt(1).value_or(0), row.TextAt(2)};
-                });
+  session.First(
+      db::Query("SELECT email_id, link_position, url FROM email_tokens WHERE token_hash = ")
+          .Param(token_hash)
+          .Sql(" AND kind = 'click'"),
+      [&](const db::Row& row) {
+        link = LinkRow{row.TextAt(0), row.IntAt(1).value_or(0), row.TextAt(2)};
+      });
   return link;
 }
 
@@ -227,8 +252,10 @@ std::map<std::string, std::string> EmailStore::ResolveOpenTokens(
   constexpr std::size_t kChunk = 200;
   for (std::size_t start = 0; start < hashes.size(); start += kChunk) {
     const auto first = hashes.begin() + static_cast<std::ptrdiff_t>(start);
-    const auto last = hashes.begin() + static_cast<std::ptrdiff_t>(std::min(hashes.size(), start + kChunk));
-    db::Query query("SELECT token_hash, email_id FROM email_tokens WHERE kind = 'open' AND token_hash IN (");
+    const auto last =
+        hashes.begin() + static_cast<std::ptrdiff_t>(std::min(hashes.size(), start + kChunk));
+    db::Query query(
+        "SELECT token_hash, email_id FROM email_tokens WHERE kind = 'open' AND token_hash IN (");
     query.ParamList(std::vector<std::string>(first, last)).Sql(")");
     session.ForEach(query, [&](const db::Row& row) { found[row.TextAt(0)] = row.TextAt(1); });
   }
@@ -267,13 +294,14 @@ Engagement EmailStore::EngagementOf(db::Session& session, const Email& email) co
         engagement.first_opened_at = row.OptTextAt(2);
         engagement.last_opened_at = row.OptTextAt(3);
       });
-  session.First(db::Query("SELECT count(*), count(DISTINCT visitor) FROM email_events WHERE email_id = ")
-                    .Param(email.id)
-                    .Sql(" AND kind = 'click'"),
-                [&](const db::Row& row) {
-                  engagement.clicks = row.IntAt(0).value_or(0);
-                  engagement.unique_clicks = row.IntAt(1).value_or(0);
-                });
+  session.First(
+      db::Query("SELECT count(*), count(DISTINCT visitor) FROM email_events WHERE email_id = ")
+          .Param(email.id)
+          .Sql(" AND kind = 'click'"),
+      [&](const db::Row& row) {
+        engagement.clicks = row.IntAt(0).value_or(0);
+        engagement.unique_clicks = row.IntAt(1).value_or(0);
+      });
   // Every tracked link of the email (once per position, whichever attempt sent it) with its
   // clicks.
   session.ForEach(
@@ -282,9 +310,11 @@ Engagement EmailStore::EngagementOf(db::Session& session, const Email& email) co
                 "v.kind = 'click' AND v.link_position = t.link_position) "
                 "FROM email_tokens t WHERE t.email_id = ")
           .Param(email.id)
-          .Sql(" AND t.kind = 'click' GROUP BY t.email_id, t.link_position ORDER BY t.link_position"),
+          .Sql(" AND t.kind = 'click' GROUP BY t.email_id, t.link_position ORDER BY "
+               "t.link_position"),
       [&](const db::Row& row) {
-        engagement.links.push_back({row.IntAt(0).value_or(0), row.TextAt(1), row.IntAt(2).value_or(0)});
+        engagement.links.push_back(
+            {row.IntAt(0).value_or(0), row.TextAt(1), row.IntAt(2).value_or(0)});
       });
   session.ForEach(
       db::Query("SELECT id, message_id, from_address, from_name, subject, text_body, matched_by, "

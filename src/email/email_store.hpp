@@ -78,10 +78,12 @@ class EmailStore {
   // Engagement of one email (sent_at from `email`).
   Engagement EngagementOf(db::Session& session, const Email& email) const;
   EmailStats Stats(db::Session& session, const Audience& audience,
-                   const std::optional<std::string>& from, const std::optional<std::string>& to) const;
+                   const std::optional<std::string>& from,
+                   const std::optional<std::string>& to) const;
 
   // Reply matching.
-  std::optional<std::string> FindByMessageId(db::Session& session, std::string_view message_id) const;
+  std::optional<std::string> FindByMessageId(db::Session& session,
+                                             std::string_view message_id) const;
   std::optional<std::string> FindByReplyTag(db::Session& session, std::string_view tag) const;
   // The reply to `email_id` that had `message_id`, if stored before.
   std::optional<std::string> FindReplyId(db::Session& session, std::string_view email_id,

@@ -51,7 +51,11 @@ void EngagementRecorder::RecordOpen(std::string token, std::string_view user_age
 
 void EngagementRecorder::RecordClick(const LinkRow& link, std::string_view user_agent,
                                      std::string_view ip) {
-  Push({"click", {}, link, std::string(user_agent.substr(0, kMaxUserAgent)), std::string(ip),
+  Push({"click",
+        {},
+        link,
+        std::string(user_agent.substr(0, kMaxUserAgent)),
+        std::string(ip),
         core::Now()});
 }
 
@@ -81,8 +85,9 @@ void EngagementRecorder::Flush() {
 void EngagementRecorder::Loop() {
   std::unique_lock lock(mutex_);
   while (true) {
-    wake_.wait_for(lock, options_.interval,
-                   [&] { return stopping_ || flush_requested_ || pending_.size() >= kBatchWakeup; });
+    wake_.wait_for(lock, options_.interval, [&] {
+      return stopping_ || flush_requested_ || pending_.size() >= kBatchWakeup;
+    });
     flush_requested_ = false;
     if (pending_.empty()) {
       if (stopping_) return;
@@ -98,10 +103,10 @@ void EngagementRecorder::Loop() {
       // Tracking data is best effort: a failed batch is dropped, not retried forever.
       dropped_.fetch_add(count);
       if (auto log = spdlog::get("rapport")) {
-        log->warn(nlohmann::json({{"event", "email_tracking_write_failed"},
-                                  {"events", count},
-                                  {"error", e.what()}})
-                      .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+        log->warn(
+            nlohmann::json(
+                {{"event", "email_tracking_write_failed"}, {"events", count}, {"error", e.what()}})
+                .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
       }
     }
     lock.lock();

@@ -52,8 +52,8 @@ class EngagementRecorder {
 
  private:
   struct Pending {
-    std::string kind;   // open | click
-    std::string token;  // opens: the raw token
+    std::string kind;             // open | click
+    std::string token;            // opens: the raw token
     std::optional<LinkRow> link;  // clicks
     std::string user_agent;
     std::string ip;

@@ -31,8 +31,8 @@ class EngagementRecorderTest : public ::testing::TestWithParam<db::Engine> {
     email.message_id = email.id + "@example.com";
     email.reply_tag = email.id.substr(0, 8) + "0000000000000000";
     email.created_at = email.updated_at = core::FormatTimestamp(core::Now());
-    TrackedHtml tracked = AddTracking("<a href=\"https://example.org/x\">x</a>", "https://crm.test",
-                                      true, true);
+    TrackedHtml tracked =
+        AddTracking("<a href=\"https://example.org/x\">x</a>", "https://crm.test", true, true);
     database_->Apply([&](db::Session& tx) {
       store_->Insert(tx, email);
       store_->InsertTokens(tx, email.id, tracked, email.created_at);
@@ -54,7 +54,7 @@ TEST_P(EngagementRecorderTest, WritesKnownOpensAndClicksAndDropsUnknownTokens) {
   recorder.RecordOpen(tracked.pixel->value, "Mail/1", "192.0.2.7");
   recorder.RecordOpen(tracked.pixel->value, "Mail/1", "192.0.2.7");
   recorder.RecordOpen(tracked.pixel->value, "Mail/2", "192.0.2.7");
-  recorder.RecordOpen(NewToken().value, "Mail/1", "192.0.2.7");     // unknown
+  recorder.RecordOpen(NewToken().value, "Mail/1", "192.0.2.7");      // unknown
   recorder.RecordOpen(tracked.links[0].token.value, "Mail/1", "x");  // a click token
   auto link = database_->Read(
       [&](db::Session& s) { return store_->FindLink(s, tracked.links[0].token.hash); });

@@ -73,7 +73,8 @@ std::size_t TagEndAt(std::string_view html, std::size_t lt) {
 
 std::string DecodeHtmlEntities(std::string_view value) {
   static constexpr std::pair<std::string_view, std::string_view> kNamed[] = {
-      {"amp;", "&"}, {"lt;", "<"}, {"gt;", ">"}, {"quot;", "\""}, {"apos;", "'"}, {"nbsp;", "\xC2\xA0"}};
+      {"amp;", "&"},   {"lt;", "<"},   {"gt;", ">"},
+      {"quot;", "\""}, {"apos;", "'"}, {"nbsp;", "\xC2\xA0"}};
   std::string out;
   for (std::size_t i = 0; i < value.size(); ++i) {
     if (value[i] != '&') {
@@ -112,18 +113,28 @@ std::string DecodeHtmlEntities(std::string_view value) {
   return out;
 }
 
-
 std::string EscapeHtml(std::string_view text) {
   std::string out;
   out.reserve(text.size() + text.size() / 8);
   for (const char c : text) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -140,7 +151,8 @@ std::string TextToHtml(std::string_view text) {
         ++end;
       }
       // Sentence punctuation after a URL is not part of it.
-      while (end > i && std::string_view(".,;:!?)]'").find(text[end - 1]) != std::string_view::npos) {
+      while (end > i &&
+             std::string_view(".,;:!?)]'").find(text[end - 1]) != std::string_view::npos) {
         --end;
       }
       const std::string url = EscapeHtml(text.substr(i, end - i));
@@ -163,12 +175,11 @@ std::string TextToHtml(std::string_view text) {
          "\n</body></html>\n";
 }
 
-
 std::string HtmlToText(std::string_view html) {
   static constexpr std::string_view kSkipped[] = {"head", "script", "style", "title"};
   static constexpr std::string_view kBreaks[] = {
-      "br", "p", "/p", "div", "/div", "/tr", "li", "/li", "/ul", "/ol", "/table", "hr",
-      "/h1", "/h2", "/h3", "/h4", "/h5", "/h6", "/blockquote"};
+      "br",     "p",  "/p",  "div", "/div", "/tr", "li",  "/li", "/ul",        "/ol",
+      "/table", "hr", "/h1", "/h2", "/h3",  "/h4", "/h5", "/h6", "/blockquote"};
   std::string raw;
   int quoted = 0;  // depth of <blockquote>
   std::size_t pos = 0;

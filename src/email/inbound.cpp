@@ -54,7 +54,8 @@ void AppendAddresses(InternetAddressList* list, std::vector<std::string>& out, i
   for (int i = 0; i < count; ++i) {
     InternetAddress* address = internet_address_list_get_address(list, i);
     if (INTERNET_ADDRESS_IS_MAILBOX(address)) {
-      std::string addr = Clean(internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(address)));
+      std::string addr =
+          Clean(internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(address)));
       if (!addr.empty()) out.push_back(std::move(addr));
     } else if (INTERNET_ADDRESS_IS_GROUP(address)) {
       AppendAddresses(internet_address_group_get_members(INTERNET_ADDRESS_GROUP(address)), out,
@@ -63,7 +64,8 @@ void AppendAddresses(InternetAddressList* list, std::vector<std::string>& out, i
   }
 }
 
-void AppendHeaderAddresses(GMimeObject* message, const char* header, std::vector<std::string>& out) {
+void AppendHeaderAddresses(GMimeObject* message, const char* header,
+                           std::vector<std::string>& out) {
   const char* value = g_mime_object_get_header(message, header);
   if (value == nullptr) return;
   GPtr<InternetAddressList> list(internet_address_list_parse(nullptr, value));

@@ -35,13 +35,17 @@ TEST(InboundTest, ParsesHeadersAndThePlainText) {
   ASSERT_TRUE(parsed.ok()) << parsed.error().detail;
   EXPECT_EQ(parsed->message_id, "reply-1@example.org");
   EXPECT_EQ(parsed->in_reply_to, std::vector<std::string>{"orig-1@example.com"});
-  EXPECT_EQ(parsed->references, (std::vector<std::string>{"older@example.com", "orig-1@example.com"}));
+  EXPECT_EQ(parsed->references,
+            (std::vector<std::string>{"older@example.com", "orig-1@example.com"}));
   EXPECT_EQ(parsed->from.address, "zoe@example.org");
   EXPECT_EQ(parsed->from.name, "Zo\xc3\xab M\xc3\xbcller");
-  EXPECT_EQ(parsed->recipients, (std::vector<std::string>{"crm+0123456789abcdef01234567@example.com",
-                                                          "other@example.org"}));
+  EXPECT_EQ(
+      parsed->recipients,
+      (std::vector<std::string>{"crm+0123456789abcdef01234567@example.com", "other@example.org"}));
   EXPECT_EQ(parsed->subject, "Re: Caf\xc3\xa9");
-  EXPECT_EQ(parsed->text, "Oui, \xc3\xa7" "a marche.");
+  EXPECT_EQ(parsed->text,
+            "Oui, \xc3\xa7"
+            "a marche.");
 }
 
 TEST(InboundTest, FallsBackToHtmlText) {
@@ -92,7 +96,8 @@ TEST(InboundTest, StripsTheQuotedOriginal) {
   const std::vector<Case> cases = {
       {"Thanks!\n\nOn Tue, 3 Mar 2026 at 10:00, Ada <ada@example.com> wrote:\n> hi\n> there\n",
        "Thanks!"},
-      {"Sure.\nOn Tue, 3 Mar 2026 at 10:00, Ada Lovelace\n<ada@example.com> wrote:\n>hi\n", "Sure."},
+      {"Sure.\nOn Tue, 3 Mar 2026 at 10:00, Ada Lovelace\n<ada@example.com> wrote:\n>hi\n",
+       "Sure."},
       {"Fine\r\n\r\n-----Original Message-----\r\nFrom: x\r\nhello", "Fine"},
       {"> only a quote\n> nothing else", "> only a quote\n> nothing else"},
       {"Inline:\n> question?\nanswer.\n", "Inline:\n> question?\nanswer."},

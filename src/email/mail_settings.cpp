@@ -80,11 +80,13 @@ core::Result<MailSettings> ParseMailSettings(const std::map<std::string, std::st
     if (scheme != "smtp" && scheme != "smtps") {
       errors.push_back({"RAPPORT_SMTP_URL", "must be smtp://host:port or smtps://host:port"});
     } else if (rest.find('@') != std::string_view::npos) {
-      errors.push_back({"RAPPORT_SMTP_URL",
-                        "must not hold credentials; use RAPPORT_SMTP_USER and RAPPORT_SMTP_PASSWORD"});
+      errors.push_back(
+          {"RAPPORT_SMTP_URL",
+           "must not hold credentials; use RAPPORT_SMTP_USER and RAPPORT_SMTP_PASSWORD"});
     } else {
       const auto colon = rest.rfind(':');
-      const bool has_port = colon != std::string_view::npos && rest.find(']', colon) == std::string_view::npos;
+      const bool has_port =
+          colon != std::string_view::npos && rest.find(']', colon) == std::string_view::npos;
       host = std::string(has_port ? rest.substr(0, colon) : rest);
       if (has_port && !ParsePort(rest.substr(colon + 1), port)) {
         errors.push_back({"RAPPORT_SMTP_URL", "has an invalid port"});
@@ -111,7 +113,9 @@ core::Result<MailSettings> ParseMailSettings(const std::map<std::string, std::st
     }
     settings.tls = TlsMode::kImplicit;
   } else {
-    settings.tls = tls == "none" ? TlsMode::kNone : tls == "tls" ? TlsMode::kImplicit : TlsMode::kStartTls;
+    settings.tls = tls == "none"  ? TlsMode::kNone
+                   : tls == "tls" ? TlsMode::kImplicit
+                                  : TlsMode::kStartTls;
   }
   if (settings.smtp_enabled && from.empty()) {
     errors.push_back({"RAPPORT_SMTP_FROM", "is required when SMTP is configured"});
@@ -121,8 +125,9 @@ core::Result<MailSettings> ParseMailSettings(const std::map<std::string, std::st
   if (settings.smtp_enabled) {
     if (port == 0) port = settings.tls == TlsMode::kImplicit ? 465 : 587;
     // The URL's path is the name curl greets the server with (EHLO): the From domain.
-    settings.url = fmt::format("{}://{}:{}/{}", settings.tls == TlsMode::kImplicit ? "smtps" : "smtp",
-                               host, port, DomainOf(settings.from.address));
+    settings.url =
+        fmt::format("{}://{}:{}/{}", settings.tls == TlsMode::kImplicit ? "smtps" : "smtp", host,
+                    port, DomainOf(settings.from.address));
   }
   return settings;
 }

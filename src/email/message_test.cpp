@@ -15,9 +15,10 @@ std::string DecodeWord(std::string_view word) {
   std::string_view b64 = word.substr(10, word.size() - 12);
   std::string out(b64.size(), '\0');
   std::size_t length = 0;
-  EXPECT_EQ(sodium_base642bin(reinterpret_cast<unsigned char*>(out.data()), out.size(), b64.data(),
-                              b64.size(), nullptr, &length, nullptr, sodium_base64_VARIANT_ORIGINAL),
-            0);
+  EXPECT_EQ(
+      sodium_base642bin(reinterpret_cast<unsigned char*>(out.data()), out.size(), b64.data(),
+                        b64.size(), nullptr, &length, nullptr, sodium_base64_VARIANT_ORIGINAL),
+      0);
   out.resize(length);
   return out;
 }
@@ -42,7 +43,8 @@ TEST(MessageTest, PlainAsciiHeaderTextStaysAsIs) {
 }
 
 TEST(MessageTest, NonAsciiHeaderTextBecomesEncodedWords) {
-  const std::string subject = "Caf\xc3\xa9 \xe2\x98\x95 r\xc3\xa9sum\xc3\xa9 \xe6\x97\xa5\xe6\x9c\xac";
+  const std::string subject =
+      "Caf\xc3\xa9 \xe2\x98\x95 r\xc3\xa9sum\xc3\xa9 \xe6\x97\xa5\xe6\x9c\xac";
   const std::string encoded = EncodeHeaderText(subject);
   EXPECT_TRUE(encoded.starts_with("=?UTF-8?B?")) << encoded;
   EXPECT_EQ(DecodeWords(encoded), subject);
@@ -70,11 +72,13 @@ TEST(MessageTest, LineBreaksNeverReachAHeader) {
                                  "Hi\rX-Evil: 1", "caf\xc3\xa9\r\nBcc: x@example.com"}) {
     const std::string encoded = EncodeHeaderText(text);
     // The only CR LF allowed is a fold (followed by a space).
-    for (std::size_t i = encoded.find('\r'); i != std::string::npos; i = encoded.find('\r', i + 1)) {
+    for (std::size_t i = encoded.find('\r'); i != std::string::npos;
+         i = encoded.find('\r', i + 1)) {
       ASSERT_LT(i + 2, encoded.size()) << encoded;
       EXPECT_EQ(encoded.substr(i, 3), "\r\n ") << encoded;
     }
-    for (std::size_t i = encoded.find('\n'); i != std::string::npos; i = encoded.find('\n', i + 1)) {
+    for (std::size_t i = encoded.find('\n'); i != std::string::npos;
+         i = encoded.find('\n', i + 1)) {
       EXPECT_TRUE(i > 0 && encoded[i - 1] == '\r') << encoded;
     }
     EXPECT_EQ(encoded.find("\nBcc"), std::string::npos) << encoded;
@@ -98,8 +102,10 @@ TEST(MessageTest, FormatsMailboxesForHeaders) {
       {{"", "ada@example.com"}, "ada@example.com"},
       {{"Ada Lovelace", "ada@example.com"}, "Ada Lovelace <ada@example.com>"},
       {{"Lovelace, Ada", "ada@example.com"}, "\"Lovelace, Ada\" <ada@example.com>"},
-      {{"Ada \"The\" Countess", "ada@example.com"}, "\"Ada \\\"The\\\" Countess\" <ada@example.com>"},
-      {{"Eve\r\nBcc: x@example.com", "eve@example.com"}, "\"Eve  Bcc: x@example.com\" <eve@example.com>"},
+      {{"Ada \"The\" Countess", "ada@example.com"},
+       "\"Ada \\\"The\\\" Countess\" <ada@example.com>"},
+      {{"Eve\r\nBcc: x@example.com", "eve@example.com"},
+       "\"Eve  Bcc: x@example.com\" <eve@example.com>"},
   };
   for (const Case& c : cases) EXPECT_EQ(FormatMailbox(c.mailbox), c.expected);
   const std::string encoded = FormatMailbox({"Zo\xc3\xab M\xc3\xbcller", "zoe@example.com"});
@@ -147,11 +153,14 @@ TEST(MessageTest, HeaderLinesCarryEveryHeaderOnce) {
   message.message_id = "id-1@example.com";
   message.date = *core::ParseTimestamp("2026-11-22T14:00:00Z");
   message.extra_headers = {{"X-Rapport-Email-Id", "id-1"}};
-  const std::vector<std::string> expected = {
-      "Date: Sun, 22 Nov 2026 14:00:00 +0000",   "Message-ID: <id-1@example.com>",
-      "From: Rapport <crm@example.com>",         "To: Grace Hopper <grace@example.com>",
-      "Reply-To: Rapport <crm+tag@example.com>", "Subject: Hello",
-      "X-Rapport-Email-Id: id-1",                "Content-Type: multipart/alternative"};
+  const std::vector<std::string> expected = {"Date: Sun, 22 Nov 2026 14:00:00 +0000",
+                                             "Message-ID: <id-1@example.com>",
+                                             "From: Rapport <crm@example.com>",
+                                             "To: Grace Hopper <grace@example.com>",
+                                             "Reply-To: Rapport <crm+tag@example.com>",
+                                             "Subject: Hello",
+                                             "X-Rapport-Email-Id: id-1",
+                                             "Content-Type: multipart/alternative"};
   EXPECT_EQ(HeaderLines(message), expected);
 }
 

@@ -53,7 +53,8 @@ std::optional<Span> HrefOf(std::string_view tag) {
     while (i < tag.size() && (IsHtmlSpace(tag[i]) || tag[i] == '/')) ++i;
     if (i >= tag.size() || tag[i] == '>') return std::nullopt;
     const std::size_t name_begin = i;
-    while (i < tag.size() && !IsHtmlSpace(tag[i]) && tag[i] != '=' && tag[i] != '>' && tag[i] != '/') {
+    while (i < tag.size() && !IsHtmlSpace(tag[i]) && tag[i] != '=' && tag[i] != '>' &&
+           tag[i] != '/') {
       ++i;
     }
     const std::string_view name = tag.substr(name_begin, i - name_begin);
@@ -88,7 +89,8 @@ Token NewToken() {
   unsigned char bytes[kTokenBytes];
   randombytes_buf(bytes, sizeof bytes);
   Token token;
-  token.value = core::Base64UrlEncode(std::string_view(reinterpret_cast<char*>(bytes), sizeof bytes));
+  token.value =
+      core::Base64UrlEncode(std::string_view(reinterpret_cast<char*>(bytes), sizeof bytes));
   token.hash = HashToken(token.value);
   return token;
 }
@@ -160,7 +162,8 @@ TrackedHtml AddTracking(std::string_view html, std::string_view public_url, bool
     std::optional<Span> href;
     if (clicks && name == "a") href = HrefOf(tag);
     std::optional<std::string> url;
-    if (href) url = TrackableUrl(tag.substr(href->value_begin, href->value_end - href->value_begin));
+    if (href)
+      url = TrackableUrl(tag.substr(href->value_begin, href->value_end - href->value_begin));
     if (!url) {
       out.append(tag);
       continue;

@@ -94,7 +94,8 @@ TEST(TrackingTest, RecordedUrlsCannotCarryHeaderBreaks) {
 TEST(TrackingTest, PixelGoesBeforeTheClosingBody) {
   TrackedHtml tracked = AddTracking("<html><BODY><p>Hi</p></BODY></html>", kBase, true, false);
   ASSERT_TRUE(tracked.pixel);
-  const std::string img = "<img src=\"https://crm.example.com/t/o/" + tracked.pixel->value + ".gif\"";
+  const std::string img =
+      "<img src=\"https://crm.example.com/t/o/" + tracked.pixel->value + ".gif\"";
   const auto at = tracked.html.find(img);
   ASSERT_NE(at, std::string::npos) << tracked.html;
   EXPECT_LT(at, tracked.html.find("</BODY>"));

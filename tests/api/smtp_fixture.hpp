@@ -6,9 +6,9 @@
 // package (NNNN.parsed.json), and whose answers a test steers (tempfail, reject, drop).
 
 #include <fcntl.h>
-#include <strings.h>
 #include <poll.h>
 #include <signal.h>
+#include <strings.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -184,12 +184,15 @@ struct ReceivedMail {
   }
 };
 
+// How the fixture answers (see SmtpFixture).
+struct SmtpFixtureOptions {
+  std::string tls = "none";  // none | starttls | tls
+  std::string auth;          // "user:password": AUTH required
+};
+
 class SmtpFixture {
  public:
-  struct Options {
-    std::string tls = "none";  // none | starttls | tls
-    std::string auth;          // "user:password": AUTH required
-  };
+  using Options = SmtpFixtureOptions;
 
   explicit SmtpFixture(Options options = {}) : options_(std::move(options)) {
     char pattern[] = "/tmp/rapport-smtp-XXXXXX";
@@ -200,8 +203,8 @@ class SmtpFixture {
                                      "--tls", options_.tls};
     if (options_.tls != "none") {
       MakeCertificate();
-      args.insert(args.end(), {"--cert", (dir_ / "cert.pem").string(), "--key",
-                               (dir_ / "key.pem").string()});
+      args.insert(args.end(),
+                  {"--cert", (dir_ / "cert.pem").string(), "--key", (dir_ / "key.pem").string()});
     }
     if (!options_.auth.empty()) args.insert(args.end(), {"--auth", options_.auth});
     Start(args);
@@ -330,8 +333,10 @@ class SmtpFixture {
     }
     ::close(fds[0]);
     if (output.rfind("LISTENING ", 0) != 0) {
-      throw std::runtime_error("the SMTP fixture did not start (is python3-aiosmtpd installed? "
-                               "scripts/install-deps installs it): " + output);
+      throw std::runtime_error(
+          "the SMTP fixture did not start (is python3-aiosmtpd installed? "
+          "scripts/install-deps installs it): " +
+          output);
     }
     port_ = std::stoi(output.substr(10));
   }
