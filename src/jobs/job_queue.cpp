@@ -256,13 +256,15 @@ struct JobQueue::Impl {
       Finished finished = Run(job);
       const double ms =
           std::chrono::duration<double, std::milli>(SteadyClock::now() - started_at).count();
+      bool settle = false;
       {
         std::lock_guard lock(mutex);
         --running;
         finished_jobs.push_back(std::move(finished));
         average_ms = average_ms * 0.8 + ms * 0.2;
+        settle = ShouldSettle();
       }
-      dispatcher_wakeup.notify_one();
+      if (settle) dispatcher_wakeup.notify_one();
     }
   }
 
@@ -327,7 +329,7 @@ struct JobQueue::Impl {
   void DispatchLoop() {
     auto next_poll = SteadyClock::now() + options.poll_interval;
     auto next_renew = SteadyClock::now() + options.lease / 3;
-    std::optional<SteadyClock::time_point> next_due;
+    auto next_due = SteadyClock::time_point::max();  // max: no queued job known to fall due
     int stop_failures = 0;
     bool failing = false;
     for (;;) {
@@ -339,11 +341,11 @@ struct JobQueue::Impl {
         std::unique_lock lock(mutex);
         const auto capacity = [&] { return Target() - static_cast<int>(in_hand.size()); };
         auto deadline = std::min(next_poll, next_renew);
-        if (next_due) deadline = std::min(deadline, *next_due);
+        deadline = std::min(deadline, next_due);
         if (!recurring.empty()) deadline = std::min(deadline, NextPeriodStart());
         dispatcher_wakeup.wait_until(lock, deadline, [&] {
-          if (!finished_jobs.empty()) return true;
-          if (stopping) return !ready.empty() || running == 0;
+          if (stopping) return !finished_jobs.empty() || !ready.empty() || running == 0;
+          if (ShouldSettle()) return true;
           return wake && capacity() > 0;
         });
         const auto now = SteadyClock::now();
@@ -351,9 +353,9 @@ struct JobQueue::Impl {
           wake = true;  // the fallback for wake-ups that never came
           next_poll = now + options.poll_interval;
         }
-        if (next_due && now >= *next_due) {
+        if (now >= next_due) {
           wake = true;
-          next_due.reset();
+          next_due = SteadyClock::time_point::max();
         }
         stopping_now = stopping;
         outcomes.swap(finished_jobs);
@@ -364,7 +366,7 @@ struct JobQueue::Impl {
           }
           ready.clear();
         } else if (wake && capacity() > 0) {
-          want = capacity();
+          want = kinds.empty() ? 0 : capacity();
           wake = false;
         }
         renew = !in_hand.empty() && now >= next_renew;
@@ -393,6 +395,7 @@ struct JobQueue::Impl {
         database.Apply([&](db::Session& tx) {
           claimed.clear();
           next_run_at.reset();
+          JobStore::PreferIndexes(tx);
           WriteOutcomes(tx, outcomes, now, now_text);
           if (renew) JobStore::Renew(tx, options.node_id, lease_until);
           for (std::size_t i : due_recurring) {
@@ -463,6 +466,15 @@ struct JobQueue::Impl {
       }
       if (!fresh.empty()) worker_wakeup.notify_all();
     }
+  }
+
+  // Requires mutex: whether the outcomes waiting should be written now. Quick jobs settle in
+  // halves of a batch: the dispatcher writes one half and claims its replacement while the
+  // workers run the other, so one commit serves many jobs and the workers never wait for it.
+  bool ShouldSettle() const {
+    if (finished_jobs.empty()) return false;
+    if (stopping || ready.empty()) return true;
+    return static_cast<int>(finished_jobs.size()) >= std::max(1, Target() / 2);
   }
 
   // Requires mutex: nothing left to run or write.

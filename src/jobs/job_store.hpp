@@ -25,6 +25,10 @@ void WakeAfterCommit(db::Session& tx);
 // The SQL of the jobs table. Every method runs in the session it is given; none commits.
 class JobStore {
  public:
+  // For the queue's own transactions, first thing: on PostgreSQL, makes the planner use the
+  // indexes even when its statistics are stale (a no-op on SQLite).
+  static void PreferIndexes(db::Session& tx);
+
   // Marks up to `limit` jobs of `kinds` as running under `node` until `lease_until` (attempts
   // + 1) and returns them, oldest run_at first: first running jobs whose lease ran out
   // before `now`, then queued jobs due by `now`. PostgreSQL skips rows other claimers hold.

@@ -17,10 +17,14 @@ CREATE TABLE jobs (
   finished_at TEXT
 );
 CREATE UNIQUE INDEX jobs_dedupe_key ON jobs (dedupe_key);
--- Claims: due queued jobs, and running jobs whose lease ran out.
-CREATE INDEX jobs_status_run_at ON jobs (status, run_at);
-CREATE INDEX jobs_status_locked_until ON jobs (status, locked_until);
--- The admin list, newest first, optionally by kind; the purge of old done jobs.
+-- Partial indexes, one per status that is searched: a status change then touches only the
+-- index it leaves and the one it enters. Claims read jobs_due in order (due queued jobs) and
+-- jobs_leases (running jobs whose lease ran out); the purge and the per-status counts read
+-- jobs_done and jobs_dead.
+CREATE INDEX jobs_due ON jobs (run_at, id) WHERE status = 'queued';
+CREATE INDEX jobs_leases ON jobs (locked_until, id) WHERE status = 'running';
+CREATE INDEX jobs_done ON jobs (finished_at) WHERE status = 'done';
+CREATE INDEX jobs_dead ON jobs (finished_at) WHERE status = 'dead';
+-- The admin list, newest first. (No index leads with kind: the planners would take it for
+-- claims, which filter by kind, instead of reading jobs_due in order.)
 CREATE INDEX jobs_created ON jobs (created_at, id);
-CREATE INDEX jobs_kind_created ON jobs (kind, created_at, id);
-CREATE INDEX jobs_status_finished ON jobs (status, finished_at);
