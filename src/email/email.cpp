@@ -14,9 +14,11 @@ nlohmann::json Optional(const std::optional<std::string>& value) {
   return value ? nlohmann::json(*value) : nlohmann::json(nullptr);
 }
 
-// A rate as a fraction rounded to 4 decimals, so it prints as people write it (0.3333).
-double Rate(int64_t count, int64_t total) {
-  if (total <= 0) return 0;
+// A rate as a fraction rounded to 4 decimals, printed as people write it: 0.3333, and 0 or 1
+// rather than 0.0 or 1.0.
+nlohmann::json Rate(int64_t count, int64_t total) {
+  if (total <= 0 || count <= 0) return 0;
+  if (count >= total) return 1;
   return std::round(static_cast<double>(count) / static_cast<double>(total) * 10000) / 10000;
 }
 

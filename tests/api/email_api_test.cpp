@@ -616,7 +616,8 @@ TEST_F(EmailApiTest, AgentsSeeTheirOwnEmailsAndThoseOfTheirCustomers) {
     std::set<std::string> found;
     HttpResponse response = client().Get("/api/v1/emails" + query);
     EXPECT_EQ(response.status, 200) << response;
-    for (const auto& e : response.json()["data"]) found.insert(e["id"].get<std::string>());
+    const json body = response.json();
+    for (const auto& e : body["data"]) found.insert(e["id"].get<std::string>());
     return found;
   };
   As(agent());
@@ -643,9 +644,10 @@ TEST_F(EmailApiTest, AgentsSeeTheirOwnEmailsAndThoseOfTheirCustomers) {
     HttpResponse page = client().Get("/api/v1/emails?limit=1" +
                                      (cursor.empty() ? "" : "&cursor=" + UrlEncode(cursor)));
     ASSERT_EQ(page.status, 200) << page;
-    for (const auto& e : page.json()["data"]) paged.insert(e["id"].get<std::string>());
-    if (page.json()["next_cursor"].is_null()) break;
-    cursor = page.json()["next_cursor"];
+    const json body = page.json();
+    for (const auto& e : body["data"]) paged.insert(e["id"].get<std::string>());
+    if (body["next_cursor"].is_null()) break;
+    cursor = body["next_cursor"];
   }
   EXPECT_EQ(paged.size(), 4u);
 

@@ -86,9 +86,11 @@ class Handler:
                   "parts": [part(p) for p in msg.iter_parts()] if msg.is_multipart() else [part(msg)]}
         with open(base + ".parsed.json", "w") as f:
             json.dump(parsed, f)
-        login = session.login_data.login.decode() if isinstance(session.login_data, LoginPassword) else None
-        meta = {"mail_from": envelope.mail_from, "rcpt_tos": envelope.rcpt_tos, "login": login,
-                "tls": session.ssl is not None}
+        auth = session.auth_data
+        meta = {"mail_from": envelope.mail_from, "rcpt_tos": envelope.rcpt_tos,
+                "login": auth.login.decode() if isinstance(auth, LoginPassword) else None,
+                "tls": session.ssl is not None or
+                       server.transport.get_extra_info("ssl_object") is not None}
         with open(base + ".json.tmp", "w") as f:
             json.dump(meta, f)
         os.rename(base + ".json.tmp", base + ".json")
@@ -110,8 +112,10 @@ def main():
     if args.auth:
         user, password = args.auth.split(":", 1)
         def authenticator(server, session, envelope, mechanism, data):
-            return AuthResult(success=isinstance(data, LoginPassword) and
-                              data.login.decode() == user and data.password.decode() == password)
+            ok = (isinstance(data, LoginPassword) and data.login.decode() == user and
+                  data.password.decode() == password)
+            # handled=False: aiosmtpd answers 535 itself.
+            return AuthResult(success=ok, handled=False, auth_data=data if ok else None)
     handler = Handler(args.directory)
     def factory():
         return SMTP(handler, hostname="fixture.test", enable_SMTPUTF8=True,
