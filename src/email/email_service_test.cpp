@@ -148,6 +148,43 @@ TEST_P(EmailServiceTest, TheInboundSecretIsCheckedExactly) {
   EXPECT_EQ(without.CheckInboundSecret("Bearer secret").error().code, core::Code::kUnavailable);
 }
 
+TEST_P(EmailServiceTest, TheTimelineListsACustomersUserEmailsNewestFirst) {
+  auto customer = customers_->Create(
+      admin_, *customers::ParseNewCustomer({{"name", "Grace"}, {"email", "grace@example.org"}}));
+  ASSERT_TRUE(customer.ok());
+  std::vector<std::string> ids;
+  for (const char* subject : {"One", "Two", "Three"}) {
+    NewEmail input;
+    input.customer_id = customer->id;
+    input.subject = subject;
+    input.text = "x";
+    auto email = emails_->Send(admin_, input);
+    ASSERT_TRUE(email.ok());
+    EXPECT_EQ(email->to, "grace@example.org");
+    EXPECT_EQ(email->to_name, "Grace");
+    ids.push_back(email->id);
+  }
+  ASSERT_TRUE(database_
+                  ->Write([&](db::Session& tx) {
+                    return emails_->EnqueueSystemMessage(
+                        tx, {.to = "grace@example.org", .subject = "Verify your account",
+                             .text = "secret link", .customer_id = customer->id});
+                  })
+                  .ok());
+  auto page = database_->Read(
+      [&](db::Session& s) { return emails_->EmailsOfCustomer(s, customer->id, std::nullopt, 2); });
+  ASSERT_EQ(page.size(), 2u);
+  EXPECT_EQ(page[0].id, ids[2]);
+  EXPECT_EQ(page[1].id, ids[1]);
+  EXPECT_EQ(page[0].Summary(), "Email to grace@example.org: Three (queued)");
+  auto rest = database_->Read([&](db::Session& s) {
+    return emails_->EmailsOfCustomer(s, customer->id,
+                                     std::pair{page[1].occurred_at(), page[1].id}, 10);
+  });
+  ASSERT_EQ(rest.size(), 1u);  // the system message is not on the timeline
+  EXPECT_EQ(rest[0].id, ids[0]);
+}
+
 INSTANTIATE_TEST_SUITE_P(Engines, EmailServiceTest, db::test::kEngines, db::test::EngineName);
 
 }  // namespace

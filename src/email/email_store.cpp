@@ -176,7 +176,7 @@ std::vector<Email> EmailStore::ListForCustomer(
     const std::optional<std::pair<std::string, std::string>>& before, int limit) const {
   constexpr std::string_view kOccurred = "COALESCE(e.sent_at, e.created_at)";
   db::Query query(fmt::format("SELECT {} FROM emails e WHERE e.customer_id = ", kColumns));
-  query.Param(customer_id);
+  query.Param(customer_id).Sql(" AND e.kind = 'user'");
   if (before) {
     query.Sql(fmt::format(" AND ({0} < ", kOccurred)).Param(before->first);
     query.Sql(fmt::format(" OR ({0} = ", kOccurred)).Param(before->first);

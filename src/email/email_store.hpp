@@ -50,7 +50,7 @@ class EmailStore {
 
   core::Page List(db::Session& session, const EmailFilter& filter, const Audience& audience,
                   const core::PageRequest& page) const;
-  // A customer's emails, newest first by occurred_at (sent_at, else created_at) then id;
+  // A customer's user emails, newest first by occurred_at (sent_at, else created_at) then id;
   // with `before` = (occurred_at, id), only those after it in that order.
   std::vector<Email> ListForCustomer(
       db::Session& session, std::string_view customer_id,
