@@ -31,6 +31,8 @@
 #include "tickets/ticket_timeline.hpp"
 #include "timeline/timeline_routes.hpp"
 #include "timeline/timeline_service.hpp"
+#include "email/email_routes.hpp"
+#include "email/email_service.hpp"
 #include "core/time.hpp"
 #include "http/server.hpp"
 #include "jobs/job_queue.hpp"
@@ -106,6 +108,21 @@ std::string ResolveJwtSecret(const Config& config) {
   return secret;
 }
 
+namespace {
+
+// The email settings of `config` (LoadConfig has validated them; throws std::runtime_error
+// for a Config built otherwise that holds bad ones).
+email::MailSettings MailSettingsOf(const Config& config) {
+  auto settings = email::ParseMailSettings(config.extra, config.public_url, config.inbound_secret);
+  if (!settings) {
+    const auto& first = settings.error().errors.front();
+    throw std::runtime_error(fmt::format("configuration: {} {}", first.field, first.message));
+  }
+  return std::move(*settings);
+}
+
+}  // namespace
+
 struct Application::Services {
   Services(const Config& c, db::Database& d, std::shared_ptr<spdlog::logger> l)
       : config(c),
@@ -120,6 +137,7 @@ struct Application::Services {
         interaction_timeline(database.engine()),
         ticket_timeline(database.engine()),
         timeline(database, customers, {&interaction_timeline, &ticket_timeline}),
+        emails(database, customers, MailSettingsOf(config)),
         idempotency(database),
         jobs(database),
         job_queue(database, QueueOptionsOf(config), log) {}
@@ -145,6 +163,7 @@ struct Application::Services {
   interactions::InteractionTimelineSource interaction_timeline;
   tickets::TicketTimelineSource ticket_timeline;
   timeline::TimelineService timeline;
+  email::EmailService emails;
   DbIdempotencyStore idempotency;
   jobs::JobService jobs;
   // Capabilities register their handlers here before Serve() starts it.
@@ -159,6 +178,8 @@ Application::Application(Config config, db::Database& database,
   auth::RegisterAuthRoutes(s.router, s.auth, s.users);
   companies::RegisterCompanyRoutes(s.router, s.companies);
   customers::RegisterCustomerRoutes(s.router, s.customers);
+  email::RegisterEmailRoutes(s.router, s.emails);
+  s.emails.RegisterJobs(s.job_queue);
   jobs::RegisterJobRoutes(s.router, s.jobs);
   jobs::RegisterMaintenance(
       s.job_queue, s.database,

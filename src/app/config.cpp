@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "core/text.hpp"
+#include "email/mail_settings.hpp"
 
 extern char** environ;
 
@@ -40,6 +41,7 @@ const std::map<std::string, std::string>& ConfigNames() {
       {"RAPPORT_SMTP_USER", "SMTP user"},
       {"RAPPORT_SMTP_PASSWORD", "SMTP password"},
       {"RAPPORT_SMTP_FROM", "From address of outgoing mail"},
+      {"RAPPORT_SMTP_CA_FILE", "PEM file of the CAs trusted for SMTP TLS (default: the system's)"},
       {"RAPPORT_AI_PROVIDER", "gemini or openai"},
       {"RAPPORT_AI_URL", "AI endpoint base URL"},
       {"RAPPORT_AI_KEY", "AI API key"},
@@ -176,10 +178,14 @@ core::Result<Config> LoadConfig(const std::map<std::string, std::string>& flags)
       config.extra[key] = value;
     }
   }
-  if (!errors.empty()) return core::Error::Invalid(std::move(errors));
   if (config.public_url.empty()) {
     config.public_url = fmt::format("http://{}:{}", config.host, config.port);
   }
+  if (auto mail = email::ParseMailSettings(config.extra, config.public_url, config.inbound_secret);
+      !mail) {
+    for (const auto& error : mail.error().errors) errors.push_back(error);
+  }
+  if (!errors.empty()) return core::Error::Invalid(std::move(errors));
   return config;
 }
 

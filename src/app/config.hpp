@@ -28,7 +28,7 @@ struct Config {
   double rate_limit = 200;                        // RAPPORT_RATE_LIMIT (req/s per IP; 0 = off)
   std::string log_level = "info";                 // RAPPORT_LOG_LEVEL
   std::vector<std::string> trusted_proxies;       // RAPPORT_TRUSTED_PROXIES (comma-separated IPs)
-  int job_workers = 2;                            // RAPPORT_JOB_WORKERS (0: run no jobs here)
+  int job_workers = 8;                            // RAPPORT_JOB_WORKERS (0: run no jobs here)
   int job_poll_ms = 500;                          // RAPPORT_JOB_POLL_MS
   int job_retention_days = 7;                     // RAPPORT_JOB_RETENTION_DAYS (done jobs)
   int maintenance_interval = 3600;                // RAPPORT_MAINTENANCE_INTERVAL (seconds)

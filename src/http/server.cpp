@@ -338,6 +338,7 @@ void Server::Impl::Send(const restinio::request_handle_t& native, const Request&
   const double seconds =
       std::chrono::duration<double>(Clock::now() - request.started()).count();
   const std::string route_label = route ? route->pattern : std::string("unmatched");
+  const bool redact = route && route->options.redact_log;
   metrics.Record(std::string(MethodName(request.method())), route_label, response.status,
                  seconds);
   log->info(fmt::format(
@@ -345,9 +346,9 @@ void Server::Impl::Send(const restinio::request_handle_t& native, const Request&
       std::chrono::floor<std::chrono::milliseconds>(std::chrono::system_clock::now()),
       nlohmann::json(request.request_id()).dump(), MethodName(request.method()),
       nlohmann::json(route_label).dump(),
-      nlohmann::json(std::string(request.path()))
+      nlohmann::json(redact ? route->pattern : std::string(request.path()))
           .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
-      response.status, seconds * 1000, request.client_ip(), request.principal().id));
+      response.status, seconds * 1000, redact ? "" : request.client_ip(), request.principal().id));
 
   auto send = [native, response = std::move(response), request_id = request.request_id(),
                limit]() mutable {

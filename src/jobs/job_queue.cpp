@@ -370,6 +370,9 @@ struct JobQueue::Impl {
           wake = false;
         }
         renew = !in_hand.empty() && now >= next_renew;
+        // With nothing to renew, the renewal time moves on too: left in the past it would make
+        // every wait return at once (a busy loop while idle).
+        if (in_hand.empty() && now >= next_renew) next_renew = now + options.lease / 3;
       }
 
       const core::Timestamp now = core::Now();
