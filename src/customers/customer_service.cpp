@@ -182,6 +182,43 @@ core::Status CustomerService::Delete(const core::Principal& who, std::string_vie
   });
 }
 
+core::Result<Customer> CustomerService::GetForUpdate(db::Session& tx, const core::Principal& who,
+                                                     std::string_view id) {
+  if (!core::IsUuid(id)) return core::Error::NotFound("customer", id);
+  auto customer = store_.FindById(tx, id, /*lock=*/true);
+  if (!customer || !CanSee(who, *customer)) return core::Error::NotFound("customer", id);
+  return std::move(*customer);
+}
+
+void CustomerService::SetPurchaseStats(db::Session& tx, std::string_view id,
+                                       const PurchaseStats& stats) {
+  store_.SetPurchaseStats(tx, id, stats);
+}
+
+core::Result<std::vector<std::string>> CustomerService::MatchingIds(
+    db::Session& session, const core::Principal& who, const CustomerFilter& filter,
+    std::string_view after_id, int limit) {
+  if (auto allowed = RequireStaff(who); !allowed) return allowed.error();
+  std::optional<std::string> visible_to;
+  if (who.is_agent()) visible_to = who.id;
+  return store_.MatchingIds(session, filter, visible_to, after_id, limit);
+}
+
+void CustomerService::AppendVisibleTo(db::Query& query, const core::Principal& who,
+                                      std::string_view customer_id_column) {
+  switch (who.kind) {
+    case core::Principal::Kind::kUser:
+      if (who.is_agent()) CustomerStore::AppendOwnedBy(query, customer_id_column, who.id);
+      return;
+    case core::Principal::Kind::kPortal:
+      query.Sql(" AND ").Sql(customer_id_column).Sql(" = ").Param(who.customer_id);
+      return;
+    case core::Principal::Kind::kAnonymous:
+      query.Sql(" AND 1 = 0");
+      return;
+  }
+}
+
 core::Result<std::vector<StatusChange>> CustomerService::StatusHistory(const core::Principal& who,
                                                                        std::string_view id) {
   if (!core::IsUuid(id)) return core::Error::NotFound("customer", id);

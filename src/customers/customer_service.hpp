@@ -65,6 +65,27 @@ class CustomerService {
   // Whether `who` may see `customer` (the rule above).
   static bool CanSee(const core::Principal& who, const Customer& customer);
 
+  // For other capabilities (orders, segments, campaigns), on their own session or inside
+  // their own write transaction `tx`:
+  //
+  // The customer if `who` may see it, else NotFound; its row stays locked until `tx` ends, so
+  // read-modify-writes of what hangs off it (the order totals) cannot interleave.
+  core::Result<Customer> GetForUpdate(db::Session& tx, const core::Principal& who,
+                                      std::string_view id);
+  // Stores what the customer's orders add up to; bumps its version and updated_at.
+  void SetPurchaseStats(db::Session& tx, std::string_view id, const PurchaseStats& stats);
+  // Up to `limit` ids, in id order after `after_id` ("" for the first batch), of the
+  // customers `who` may see that match `filter`: an audience walked in batches.
+  core::Result<std::vector<std::string>> MatchingIds(db::Session& session,
+                                                     const core::Principal& who,
+                                                     const CustomerFilter& filter,
+                                                     std::string_view after_id, int limit);
+  // CanSee as SQL, for lists of records that hang off customers: appends
+  // " AND <customer_id_column> IN (...)" narrowing `query` to the customers `who` may see
+  // (nothing for admins and managers).
+  static void AppendVisibleTo(db::Query& query, const core::Principal& who,
+                              std::string_view customer_id_column);
+
  private:
   // Points `customer` at the company the input names (by name: found or created; by id:
   // must exist). Returns whether company_id changed.

@@ -5,6 +5,7 @@
 #include "core/text.hpp"
 #include "core/time.hpp"
 #include "db/keyset.hpp"
+#include "rules/rule_sql.hpp"
 
 namespace rapport::customers {
 
@@ -108,7 +109,8 @@ void InsertTags(db::Session& session, const Customer& customer) {
 }
 
 void AppendFilter(db::Query& query, const CustomerFilter& filter,
-                  const std::optional<std::string>& visible_to) {
+                  const std::optional<std::string>& visible_to, db::Engine engine,
+                  core::Timestamp now) {
   query.Sql(" WHERE 1 = 1");
   if (visible_to) {
     query.Sql(" AND (c.owner_id = ").Param(*visible_to).Sql(" OR c.owner_id IS NULL)");
@@ -133,13 +135,20 @@ void AppendFilter(db::Query& query, const CustomerFilter& filter,
     }
     query.Sql(")");
   }
+  for (const rules::Rule& rule : filter.rules) {
+    query.Sql(" AND ");
+    rules::AppendCondition(query, rule, engine, now);
+  }
 }
 
 }  // namespace
 
-std::optional<Customer> CustomerStore::FindById(db::Session& session, std::string_view id) const {
+std::optional<Customer> CustomerStore::FindById(db::Session& session, std::string_view id,
+                                                bool lock) const {
   db::Query query("SELECT ");
   query.Sql(kColumns).Sql(kFrom).Sql(" WHERE c.id = ").Param(id);
+  // SQLite has one writer at a time, so a write transaction already excludes the others.
+  if (lock && engine_ == db::Engine::kPostgres) query.Sql(" FOR UPDATE OF c");
   std::optional<Customer> customer;
   session.First(query, [&](const db::Row& row) { customer = FromRow(row); });
   return customer;
@@ -227,14 +236,48 @@ std::vector<StatusChange> CustomerStore::StatusHistory(db::Session& session,
   return history;
 }
 
+void CustomerStore::SetPurchaseStats(db::Session& session, std::string_view id,
+                                     const PurchaseStats& stats) const {
+  db::Query query("UPDATE customers SET total_spend = ");
+  query.Param(stats.total_spend).Sql(", num_visits = ").Param(stats.num_visits);
+  query.Sql(", last_visit_at = ").Param(stats.last_visit_at);
+  query.Sql(", version = version + 1, updated_at = ").Param(core::FormatTimestamp(core::Now()));
+  query.Sql(" WHERE id = ").Param(id);
+  session.Exec(query);
+}
+
+std::vector<std::string> CustomerStore::MatchingIds(db::Session& session,
+                                                    const CustomerFilter& filter,
+                                                    const std::optional<std::string>& visible_to,
+                                                    std::string_view after_id, int limit) const {
+  db::Query query("SELECT c.id");
+  query.Sql(kFrom);
+  AppendFilter(query, filter, visible_to, engine_, core::Now());
+  if (!after_id.empty()) query.Sql(" AND c.id > ").Param(after_id);
+  query.Sql(fmt::format(" ORDER BY c.id LIMIT {}", limit));
+  std::vector<std::string> ids;
+  ids.reserve(static_cast<std::size_t>(limit));
+  session.ForEach(query, [&](const db::Row& row) { ids.push_back(row.TextAt(0)); });
+  return ids;
+}
+
+void CustomerStore::AppendOwnedBy(db::Query& query, std::string_view customer_id_column,
+                                  std::string_view user_id) {
+  query.Sql(" AND ").Sql(customer_id_column);
+  query.Sql(" IN (SELECT vc.id FROM customers vc WHERE vc.owner_id = ").Param(user_id);
+  query.Sql(" OR vc.owner_id IS NULL)");
+}
+
 CustomerPage CustomerStore::List(db::Session& session, const CustomerFilter& filter,
                                  const std::optional<std::string>& visible_to,
                                  const core::PageRequest& page) const {
   CustomerPage result;
+  // One instant for the count and the page, so relative dates in rules agree between them.
+  const core::Timestamp now = core::Now();
   if (page.include_total) {
     db::Query count("SELECT count(*)");
     count.Sql(kFrom);
-    AppendFilter(count, filter, visible_to);
+    AppendFilter(count, filter, visible_to, engine_, now);
     result.total = session.Scalar(count);
   }
   // The cursor holds the sort values of the last row. Most are plain columns the Customer
@@ -248,7 +291,7 @@ CustomerPage CustomerStore::List(db::Session& session, const CustomerFilter& fil
                           db::ColumnOf(kSortColumns, page.sort[i].field).expression, i));
   }
   query.Sql(kFrom);
-  AppendFilter(query, filter, visible_to);
+  AppendFilter(query, filter, visible_to, engine_, now);
   db::AppendKeyset(query, engine_, page.sort, kSortColumns, page.after);
   db::AppendOrderAndLimit(query, engine_, page.sort, kSortColumns, page.limit + 1);
 

@@ -19,8 +19,11 @@ class CustomerStore {
  public:
   explicit CustomerStore(db::Engine engine) : engine_(engine) {}
 
-  // The customer with its company's name: one indexed query.
-  std::optional<Customer> FindById(db::Session& session, std::string_view id) const;
+  // The customer with its company's name: one indexed query. With `lock`, inside a write
+  // transaction, the row stays locked until it ends (PostgreSQL: FOR UPDATE; SQLite's single
+  // writer needs nothing).
+  std::optional<Customer> FindById(db::Session& session, std::string_view id,
+                                   bool lock = false) const;
 
   // Inserts the row and one customer_tags row per tag. Conflict naming `email` on a duplicate
   // email (case-insensitive); Invalid naming `owner_id` when the owner is not a user.
@@ -40,6 +43,20 @@ class CustomerStore {
   void RecordStatusChange(db::Session& session, const StatusChange& change) const;
   // Oldest first.
   std::vector<StatusChange> StatusHistory(db::Session& session, std::string_view id) const;
+
+  // Writes the order-derived columns (bumping version and updated_at).
+  void SetPurchaseStats(db::Session& session, std::string_view id,
+                        const PurchaseStats& stats) const;
+
+  // Up to `limit` ids of customers matching `filter` (and `visible_to`, as List), in id
+  // order, after `after_id` (none when empty).
+  std::vector<std::string> MatchingIds(db::Session& session, const CustomerFilter& filter,
+                                       const std::optional<std::string>& visible_to,
+                                       std::string_view after_id, int limit) const;
+
+  // Appends " AND <customer_id_column> IN (customers owned by `user_id` or by nobody)".
+  static void AppendOwnedBy(db::Query& query, std::string_view customer_id_column,
+                            std::string_view user_id);
 
   // A page of customers matching `filter`; with `visible_to`, only customers owned by that
   // user or by nobody.
