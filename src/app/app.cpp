@@ -23,6 +23,8 @@
 #include "companies/company_service.hpp"
 #include "customers/customer_routes.hpp"
 #include "customers/customer_service.hpp"
+#include "orders/order_routes.hpp"
+#include "orders/order_service.hpp"
 #include "core/time.hpp"
 #include "http/server.hpp"
 
@@ -103,6 +105,7 @@ struct Application::Services {
         users(database, auth),
         companies(database),
         customers(database, companies),
+        orders(database, customers, config.currency),
         idempotency(database) {}
 
   Config config;
@@ -114,6 +117,7 @@ struct Application::Services {
   auth::UserService users;
   companies::CompanyService companies;
   customers::CustomerService customers;
+  orders::OrderService orders;
   DbIdempotencyStore idempotency;
 };
 
@@ -125,6 +129,7 @@ Application::Application(Config config, db::Database& database,
   auth::RegisterAuthRoutes(s.router, s.auth, s.users);
   companies::RegisterCompanyRoutes(s.router, s.companies);
   customers::RegisterCustomerRoutes(s.router, s.customers);
+  orders::RegisterOrderRoutes(s.router, s.orders);
   s.metrics.AddGauge("rapport_db_pool_connections", "Database connections in the pool.",
                      [size = s.config.db_pool] { return static_cast<double>(size); });
 }

@@ -1,0 +1,16 @@
+-- Orders.
+CREATE TABLE orders (
+  id TEXT PRIMARY KEY,
+  customer_id TEXT NOT NULL REFERENCES customers (id) ON DELETE CASCADE,
+  amount BIGINT NOT NULL CHECK (amount > 0),
+  currency TEXT NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('paid', 'refunded', 'cancelled')),
+  ordered_at TEXT NOT NULL,
+  version BIGINT NOT NULL DEFAULT 1,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL
+);
+-- A customer's orders (totals, timeline, GET /customers/{id}/orders), and the lists by date.
+CREATE INDEX orders_customer ON orders (customer_id, status, ordered_at, id);
+CREATE INDEX orders_ordered ON orders (ordered_at, id);
+CREATE INDEX orders_status ON orders (status, ordered_at, id);
