@@ -25,6 +25,8 @@
 #include "customers/customer_service.hpp"
 #include "orders/order_routes.hpp"
 #include "orders/order_service.hpp"
+#include "segments/segment_routes.hpp"
+#include "segments/segment_service.hpp"
 #include "core/time.hpp"
 #include "http/server.hpp"
 
@@ -106,6 +108,7 @@ struct Application::Services {
         companies(database),
         customers(database, companies),
         orders(database, customers, config.currency),
+        segments(database, customers),
         idempotency(database) {}
 
   Config config;
@@ -118,6 +121,7 @@ struct Application::Services {
   companies::CompanyService companies;
   customers::CustomerService customers;
   orders::OrderService orders;
+  segments::SegmentService segments;
   DbIdempotencyStore idempotency;
 };
 
@@ -130,6 +134,7 @@ Application::Application(Config config, db::Database& database,
   companies::RegisterCompanyRoutes(s.router, s.companies);
   customers::RegisterCustomerRoutes(s.router, s.customers);
   orders::RegisterOrderRoutes(s.router, s.orders);
+  segments::RegisterSegmentRoutes(s.router, s.segments);
   s.metrics.AddGauge("rapport_db_pool_connections", "Database connections in the pool.",
                      [size = s.config.db_pool] { return static_cast<double>(size); });
 }

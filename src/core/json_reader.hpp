@@ -56,6 +56,9 @@ class JsonReader {
   Field<std::vector<std::string>> TextList(std::string_view key, std::size_t max_items,
                                            TextRule item_rule = {});
   Field<nlohmann::json> Object(std::string_view key);  // any JSON object
+  // The value of `key` as it is (nullptr when absent), marked as known, for a caller that
+  // checks it itself. Nothing is copied, so it also suits deep values.
+  const nlohmann::json* Raw(std::string_view key) { return Take(key); }
 
   // Reports `key` as required when it is absent or null (an invalid value already has its
   // own problem).

@@ -1,4 +1,4 @@
--- Orders.
+-- Orders, saved segments, and indexes for the rule language's common conditions.
 CREATE TABLE orders (
   id TEXT PRIMARY KEY,
   customer_id TEXT NOT NULL REFERENCES customers (id) ON DELETE CASCADE,
@@ -14,3 +14,14 @@ CREATE TABLE orders (
 CREATE INDEX orders_customer ON orders (customer_id, status, ordered_at, id);
 CREATE INDEX orders_ordered ON orders (ordered_at, id);
 CREATE INDEX orders_status ON orders (status, ordered_at, id);
+
+CREATE TABLE segments (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  description TEXT,
+  rules TEXT NOT NULL,
+  version BIGINT NOT NULL DEFAULT 1,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL
+);
+CREATE UNIQUE INDEX segments_name ON segments (lower(name));
