@@ -179,6 +179,8 @@ int64_t Seed(db::Database& database, const SeedOptions& options) {
     bar.Set(added);
   }
   bar.Finish();
+  // Fresh statistics after a bulk load, so the query planners see the real sizes.
+  database.Apply([](db::Session& session) { session.Exec(db::Query("ANALYZE")); });
   return added;
 }
 

@@ -255,6 +255,8 @@ std::vector<std::string> CustomerStore::MatchingIds(db::Session& session,
   AppendFilter(query, filter, visible_to, engine_, core::Now());
   if (!after_id.empty()) query.Sql(" AND c.id > ").Param(after_id);
   query.Sql(fmt::format(" ORDER BY c.id LIMIT {}", limit));
+  std::optional<db::CustomPlans> plans;
+  if (!filter.rules.empty()) plans.emplace(session);
   std::vector<std::string> ids;
   ids.reserve(static_cast<std::size_t>(limit));
   session.ForEach(query, [&](const db::Row& row) { ids.push_back(row.TextAt(0)); });
@@ -274,9 +276,14 @@ CustomerPage CustomerStore::List(db::Session& session, const CustomerFilter& fil
   CustomerPage result;
   // One instant for the count and the page, so relative dates in rules agree between them.
   const core::Timestamp now = core::Now();
+  // How selective a rule is depends on its values: plan for them every time.
+  std::optional<db::CustomPlans> plans;
+  if (!filter.rules.empty()) plans.emplace(session);
   if (page.include_total) {
+    // Only `q` reads the company; without it the count needs the customers alone (and can
+    // then be answered from an index).
     db::Query count("SELECT count(*)");
-    count.Sql(kFrom);
+    count.Sql(filter.q ? kFrom : std::string_view(" FROM customers c"));
     AppendFilter(count, filter, visible_to, engine_, now);
     result.total = session.Scalar(count);
   }

@@ -146,6 +146,7 @@ class Session {
   // The single integer a query like SELECT count(*) returns.
   int64_t Scalar(const Query& query);
   soci::session& raw() { return session_; }
+  bool is_sqlite() const { return sqlite_; }
 
  private:
   void FirstRun(CachedStatement& entry, const Query& query,
@@ -156,6 +157,21 @@ class Session {
   soci::session& session_;
   StatementCache& cache_;
   bool sqlite_;
+};
+
+// While it lives, PostgreSQL plans every statement on `session` for the values it is run
+// with. (A prepared statement is otherwise planned once, generically, after five runs; for
+// ad-hoc filters whose best plan depends on the values — a 7-day window or all time — that
+// plan can be far worse.) Nothing on SQLite.
+class CustomPlans {
+ public:
+  explicit CustomPlans(Session& session);
+  ~CustomPlans();
+  CustomPlans(const CustomPlans&) = delete;
+  CustomPlans& operator=(const CustomPlans&) = delete;
+
+ private:
+  Session* session_ = nullptr;  // null on SQLite
 };
 
 // A failed statement. The message is the engine's own; the SQL text and bound values are left

@@ -1,5 +1,6 @@
 #include "rules/rule_sql.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <string>
 
@@ -33,12 +34,49 @@ class Compiler {
       q_.Sql("(1 = 1)");
       return;
     }
+    // Tag conditions are written as an IN list that the engine can drive the query from, or
+    // as a probe per customer: see Tags().
+    const bool saved = probe_tags_;
+    probe_tags_ = group.logic == Logic::kAnd &&
+                  std::any_of(group.rules.begin(), group.rules.end(), CanDriveTheQuery);
     q_.Sql("(");
     for (std::size_t i = 0; i < group.rules.size(); ++i) {
       if (i > 0) q_.Sql(group.logic == Logic::kAnd ? " AND " : " OR ");
       Node(group.rules[i]);
     }
     q_.Sql(")");
+    probe_tags_ = saved;
+  }
+
+  // Whether a condition can select its customers through an index of its own that is
+  // usually narrower than a tag's members: time windows, amounts, one owner, company or
+  // address. (status has four values, so it narrows less than a tag.)
+  static bool CanDriveTheQuery(const Rule& rule) {
+    if (rule.is_group) return false;
+    switch (rule.op) {
+      case Op::kNe:
+      case Op::kNotIn:
+      case Op::kIsEmpty:
+      case Op::kIsNotEmpty:
+      case Op::kContains:
+      case Op::kStartsWith:
+        return false;
+      default:
+        break;
+    }
+    switch (rule.field) {
+      case Field::kCreatedAt:
+      case Field::kLastVisitAt:
+      case Field::kLastInteractionAt:
+      case Field::kTotalSpend:
+      case Field::kNumVisits:
+      case Field::kOwnerId:
+      case Field::kCompany:
+      case Field::kEmail:
+        return true;
+      default:
+        return false;
+    }
   }
 
   void Condition(const Rule& rule) {
@@ -161,13 +199,20 @@ class Compiler {
     q_.Sql("))");
   }
 
+  // contains: one tag; in: any of several. Next to a condition that can drive the query
+  // (CanDriveTheQuery) each candidate is probed (EXISTS, one index search); otherwise the
+  // tag's members are listed (IN), so a rare tag drives the query itself. SQLite estimates
+  // every IN (SELECT ...) at a few rows and would always start from the tag's members.
   void Tags(const Rule& rule, Op op) {
     if (op == Op::kIsEmpty) {
       q_.Sql("(NOT EXISTS (SELECT 1 FROM customer_tags rt WHERE rt.customer_id = c.id))");
       return;
     }
-    // contains: one tag; in: any of several.
-    q_.Sql("(c.id IN (SELECT rt.customer_id FROM customer_tags rt WHERE rt.tag IN (");
+    if (probe_tags_) {
+      q_.Sql("(EXISTS (SELECT 1 FROM customer_tags rt WHERE rt.customer_id = c.id AND rt.tag IN (");
+    } else {
+      q_.Sql("(c.id IN (SELECT rt.customer_id FROM customer_tags rt WHERE rt.tag IN (");
+    }
     Values(rule, false);
     q_.Sql(")))");
   }
@@ -351,6 +396,7 @@ class Compiler {
   db::Query& q_;
   bool postgres_;
   core::Timestamp now_;
+  bool probe_tags_ = false;
 };
 
 }  // namespace

@@ -39,7 +39,8 @@ TEST(RuleSqlTest, ValuesAreBoundAndFieldsComeFromTheList) {
         {{"field", "tags"}, {"op", "contains"}, {"value", "vip'; DROP TABLE customers; --"}}}}};
   EXPECT_EQ(Compiled(rules, db::Engine::kSqlite),
             "SELECT c.id FROM customers c WHERE ((c.status = :p1) AND (c.total_spend >= :p2) AND "
-            "(c.id IN (SELECT rt.customer_id FROM customer_tags rt WHERE rt.tag IN (:p3))))");
+            "(EXISTS (SELECT 1 FROM customer_tags rt WHERE rt.customer_id = c.id AND rt.tag IN "
+            "(:p3))))");
   auto rule = ParseRules(rules);
   ASSERT_TRUE(rule.ok());
   db::Query query;
@@ -60,6 +61,28 @@ TEST(RuleSqlTest, ValuesAreBoundAndFieldsComeFromTheList) {
             "lower(:p1))))");
   EXPECT_EQ(Compiled({{"rules", json::array()}}, db::Engine::kSqlite),
             "SELECT c.id FROM customers c WHERE (1 = 1)");
+}
+
+TEST(RuleSqlTest, TagsAreProbedNextToANarrowerCondition) {
+  // Alone (or next to status only), a tag's members drive the query...
+  EXPECT_EQ(Compiled({{"rules", {{{"field", "tags"}, {"op", "contains"}, {"value", "vip"}},
+                                 {{"field", "status"}, {"op", "="}, {"value", "lead"}}}}},
+                     db::Engine::kSqlite),
+            "SELECT c.id FROM customers c WHERE ((c.id IN (SELECT rt.customer_id FROM "
+            "customer_tags rt WHERE rt.tag IN (:p1))) AND (c.status = :p2))");
+  // ...next to a time window each candidate is probed; in an OR every branch must drive.
+  EXPECT_EQ(Compiled({{"rules", {{{"field", "tags"}, {"op", "not_in"}, {"value", {"a", "b"}}},
+                                 {{"field", "created_at"}, {"op", "within_last_days"}, {"value", 7}}}}},
+                     db::Engine::kSqlite),
+            "SELECT c.id FROM customers c WHERE ((NOT (EXISTS (SELECT 1 FROM customer_tags rt WHERE "
+            "rt.customer_id = c.id AND rt.tag IN (:p1, :p2)))) AND (c.created_at >= :p3 AND "
+            "c.created_at <= :p4))");
+  EXPECT_EQ(Compiled({{"logic", "or"},
+                      {"rules", {{{"field", "tags"}, {"op", "contains"}, {"value", "vip"}},
+                                 {{"field", "total_spend"}, {"op", ">"}, {"value", 5}}}}},
+                     db::Engine::kSqlite),
+            "SELECT c.id FROM customers c WHERE ((c.id IN (SELECT rt.customer_id FROM "
+            "customer_tags rt WHERE rt.tag IN (:p1))) OR (c.total_spend > :p2))");
 }
 
 // The fixture: a migrated database of the engine under test with a handful of customers.

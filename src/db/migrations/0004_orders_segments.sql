@@ -1,4 +1,5 @@
 -- Orders, saved segments, and indexes for the rule language's common conditions.
+-- (0004_orders_segments.postgres.sql is this file plus what only PostgreSQL needs.)
 CREATE TABLE orders (
   id TEXT PRIMARY KEY,
   customer_id TEXT NOT NULL REFERENCES customers (id) ON DELETE CASCADE,
@@ -25,3 +26,14 @@ CREATE TABLE segments (
   updated_at TEXT NOT NULL
 );
 CREATE UNIQUE INDEX segments_name ON segments (lower(name));
+
+-- The rule language (src/rules/): range conditions on what orders maintain, and a tag's
+-- members read from the index alone (customer_tags_tag needed a table lookup per member).
+CREATE INDEX customers_last_visit ON customers (last_visit_at);
+CREATE INDEX customers_last_interaction ON customers (last_interaction_at);
+CREATE INDEX customers_total_spend ON customers (total_spend);
+CREATE INDEX customer_tags_tag_customer ON customer_tags (tag, customer_id);
+DROP INDEX customer_tags_tag;
+
+-- Fresh statistics, so the planners choose between the indexes above by their real sizes.
+ANALYZE;
