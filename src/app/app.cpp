@@ -33,6 +33,10 @@
 #include "timeline/timeline_service.hpp"
 #include "email/email_routes.hpp"
 #include "email/email_service.hpp"
+#include "orders/order_routes.hpp"
+#include "orders/order_service.hpp"
+#include "segments/segment_routes.hpp"
+#include "segments/segment_service.hpp"
 #include "core/time.hpp"
 #include "http/server.hpp"
 #include "jobs/job_queue.hpp"
@@ -138,6 +142,8 @@ struct Application::Services {
         ticket_timeline(database.engine()),
         timeline(database, customers, {&interaction_timeline, &ticket_timeline}),
         emails(database, customers, MailSettingsOf(config)),
+        orders(database, customers, config.currency),
+        segments(database, customers),
         idempotency(database),
         jobs(database),
         job_queue(database, QueueOptionsOf(config), log) {}
@@ -164,6 +170,8 @@ struct Application::Services {
   tickets::TicketTimelineSource ticket_timeline;
   timeline::TimelineService timeline;
   email::EmailService emails;
+  orders::OrderService orders;
+  segments::SegmentService segments;
   DbIdempotencyStore idempotency;
   jobs::JobService jobs;
   // Capabilities register their handlers here before Serve() starts it.
@@ -201,6 +209,8 @@ Application::Application(Config config, db::Database& database,
   interactions::RegisterInteractionRoutes(s.router, s.interactions);
   tickets::RegisterTicketRoutes(s.router, s.tickets);
   timeline::RegisterTimelineRoutes(s.router, s.timeline);
+  orders::RegisterOrderRoutes(s.router, s.orders);
+  segments::RegisterSegmentRoutes(s.router, s.segments);
   s.metrics.AddGauge("rapport_db_pool_connections", "Database connections in the pool.",
                      [size = s.config.db_pool] { return static_cast<double>(size); });
 }
