@@ -213,6 +213,7 @@ TEST_P(DatabaseTest, CustomPlansLastAsLongAsTheirScope) {
     EXPECT_EQ(mode(), "auto");
     return 0;
   });
+}
 
 TEST_P(DatabaseTest, ReadPageFollowsCursorsAndCounts) {
   database_->Apply([&](Session& s) {
