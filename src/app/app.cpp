@@ -25,6 +25,8 @@
 #include "customers/customer_service.hpp"
 #include "core/time.hpp"
 #include "http/server.hpp"
+#include "oidc/oidc_routes.hpp"
+#include "oidc/oidc_service.hpp"
 
 namespace rapport::app {
 
@@ -94,6 +96,16 @@ std::string ResolveJwtSecret(const Config& config) {
   return secret;
 }
 
+// The OIDC providers of `config` (LoadConfig has already refused invalid settings).
+oidc::Settings OidcSettings(const Config& config) {
+  auto settings = oidc::ParseSettings(config.extra, config.public_url);
+  if (!settings) {
+    const auto& e = settings.error().errors;
+    throw std::runtime_error(e.empty() ? settings.error().detail : e.front().field + " " + e.front().message);
+  }
+  return *settings;
+}
+
 struct Application::Services {
   Services(const Config& c, db::Database& d, std::shared_ptr<spdlog::logger> l)
       : config(c),
@@ -103,6 +115,7 @@ struct Application::Services {
         users(database, auth),
         companies(database),
         customers(database, companies),
+        oidc(database, auth, OidcSettings(config), log),
         idempotency(database) {}
 
   Config config;
@@ -114,6 +127,7 @@ struct Application::Services {
   auth::UserService users;
   companies::CompanyService companies;
   customers::CustomerService customers;
+  oidc::OidcService oidc;
   DbIdempotencyStore idempotency;
 };
 
@@ -125,6 +139,7 @@ Application::Application(Config config, db::Database& database,
   auth::RegisterAuthRoutes(s.router, s.auth, s.users);
   companies::RegisterCompanyRoutes(s.router, s.companies);
   customers::RegisterCustomerRoutes(s.router, s.customers);
+  oidc::RegisterOidcRoutes(s.router, s.oidc);
   s.metrics.AddGauge("rapport_db_pool_connections", "Database connections in the pool.",
                      [size = s.config.db_pool] { return static_cast<double>(size); });
 }
