@@ -175,7 +175,18 @@ TEST_P(DatabaseTest, KeysetPagesVisitEveryRowOnce) {
 
 TEST_P(DatabaseTest, MigrationsApplyOnceAndReportReadiness) {
   EXPECT_FALSE(MigrationsApplied(*database_));
-  EXPECT_EQ(Migrate(*database_), LatestMigration());
+  // Versions need not be consecutive (capabilities are given their numbers ahead of merging):
+  // every compiled-in migration is applied once, up to the latest.
+  const int applied = Migrate(*database_);
+  EXPECT_GE(applied, 1);
+  EXPECT_EQ(database_->Read([](Session& s) {
+              return s.Scalar(Query("SELECT count(*) FROM schema_migrations"));
+            }),
+            applied);
+  EXPECT_EQ(database_->Read([](Session& s) {
+              return s.Scalar(Query("SELECT MAX(version) FROM schema_migrations"));
+            }),
+            LatestMigration());
   EXPECT_EQ(Migrate(*database_), 0);
   EXPECT_TRUE(MigrationsApplied(*database_));
 }
