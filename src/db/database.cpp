@@ -66,8 +66,9 @@ Query& Query::Param(Value value) {
 }
 
 // A prepared statement kept for reuse, with the storage its placeholders and result columns
-// are bound to. Result columns are fetched straight into `cells` as text: no per-row
-// dynamic holders, one copy per value.
+// are bound to. On PostgreSQL result columns are fetched straight into `cells` as text: no
+// per-row dynamic holders, one copy per value. On SQLite rows are read from `native` itself
+// (see Row), and `cells` stay empty.
 struct CachedStatement {
   explicit CachedStatement(soci::session& session) : statement(session) {}
   ~CachedStatement() { sqlite_api::sqlite3_finalize(native); }
