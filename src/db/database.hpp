@@ -84,8 +84,7 @@ class Query {
   std::vector<Value> values_;
 };
 
-// One row of a result, every column readable as text (integers are converted back on
-// request; on SQLite they are read as integers).
+// One row of a result, every column readable as text (integers also as integers).
 // NULL reads as nullopt from the Opt* getters and as the empty value ("" / 0) from the
 // others. Valid only inside the ForEach callback that handed it out.
 class Row {

@@ -180,7 +180,6 @@ core::Result<std::string> OidcService::KeyFor(Provider &provider,
   // keys): fetch. The token came from the provider's own token endpoint, so a
   // kid cannot be made up by a client to force fetches.
   auto reply = http_.Get(discovery.jwks_uri, "provider's JWKS");
-  core::Result<std::string> failed = core::Error::Internal();
   if (reply && reply->status == 200) {
     provider.keys = ParseJwks(reply->body);
     provider.keys_fetched = now;
