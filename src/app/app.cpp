@@ -43,6 +43,8 @@
 #include "jobs/job_routes.hpp"
 #include "jobs/job_service.hpp"
 #include "jobs/maintenance.hpp"
+#include "oidc/oidc_routes.hpp"
+#include "oidc/oidc_service.hpp"
 
 namespace rapport::app {
 
@@ -125,6 +127,16 @@ email::MailSettings MailSettingsOf(const Config& config) {
   return std::move(*settings);
 }
 
+// The OIDC providers of `config` (LoadConfig has already refused invalid settings).
+oidc::Settings OidcSettings(const Config& config) {
+  auto settings = oidc::ParseSettings(config.extra, config.public_url);
+  if (!settings) {
+    const auto& e = settings.error().errors;
+    throw std::runtime_error(e.empty() ? settings.error().detail : e.front().field + " " + e.front().message);
+  }
+  return *settings;
+}
+
 }  // namespace
 
 struct Application::Services {
@@ -144,6 +156,7 @@ struct Application::Services {
         emails(database, customers, MailSettingsOf(config)),
         orders(database, customers, config.currency),
         segments(database, customers),
+        oidc(database, auth, OidcSettings(config), log),
         idempotency(database),
         jobs(database),
         job_queue(database, QueueOptionsOf(config), log) {}
@@ -172,6 +185,7 @@ struct Application::Services {
   email::EmailService emails;
   orders::OrderService orders;
   segments::SegmentService segments;
+  oidc::OidcService oidc;
   DbIdempotencyStore idempotency;
   jobs::JobService jobs;
   // Capabilities register their handlers here before Serve() starts it.
@@ -211,6 +225,7 @@ Application::Application(Config config, db::Database& database,
   timeline::RegisterTimelineRoutes(s.router, s.timeline);
   orders::RegisterOrderRoutes(s.router, s.orders);
   segments::RegisterSegmentRoutes(s.router, s.segments);
+  oidc::RegisterOidcRoutes(s.router, s.oidc);
   s.metrics.AddGauge("rapport_db_pool_connections", "Database connections in the pool.",
                      [size = s.config.db_pool] { return static_cast<double>(size); });
 }
