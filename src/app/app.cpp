@@ -33,8 +33,10 @@
 #include "timeline/timeline_service.hpp"
 #include "email/email_routes.hpp"
 #include "email/email_service.hpp"
+#include "email/email_timeline.hpp"
 #include "orders/order_routes.hpp"
 #include "orders/order_service.hpp"
+#include "orders/order_timeline.hpp"
 #include "segments/segment_routes.hpp"
 #include "segments/segment_service.hpp"
 #include "core/time.hpp"
@@ -152,7 +154,10 @@ struct Application::Services {
         tickets(database, customers, interactions),
         interaction_timeline(database.engine()),
         ticket_timeline(database.engine()),
-        timeline(database, customers, {&interaction_timeline, &ticket_timeline}),
+        email_timeline(database.engine()),
+        order_timeline(database.engine()),
+        timeline(database, customers,
+                 {&interaction_timeline, &ticket_timeline, &email_timeline, &order_timeline}),
         emails(database, customers, MailSettingsOf(config)),
         orders(database, customers, config.currency),
         segments(database, customers),
@@ -181,6 +186,8 @@ struct Application::Services {
   tickets::TicketService tickets;
   interactions::InteractionTimelineSource interaction_timeline;
   tickets::TicketTimelineSource ticket_timeline;
+  email::EmailTimelineSource email_timeline;
+  orders::OrderTimelineSource order_timeline;
   timeline::TimelineService timeline;
   email::EmailService emails;
   orders::OrderService orders;

@@ -208,12 +208,6 @@ core::Result<EmailStats> EmailService::Stats(const core::Principal& who,
       [&](db::Session& session) { return store_.Stats(session, AudienceOf(who), from, to); });
 }
 
-std::vector<Email> EmailService::EmailsOfCustomer(
-    db::Session& session, std::string_view customer_id,
-    const std::optional<std::pair<std::string, std::string>>& before, int limit) {
-  return store_.ListForCustomer(session, customer_id, before, limit);
-}
-
 // --- Inbound -----------------------------------------------------------------------------
 
 core::Status EmailService::CheckInboundSecret(std::string_view authorization) const {

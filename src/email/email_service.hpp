@@ -108,13 +108,6 @@ class EmailService {
   // `text` when they are not acceptable.
   core::Result<Email> EnqueueSystemMessage(db::Session& tx, const SystemMessage& message);
 
-  // The user emails of one customer for the timeline, newest first by occurred_at() then
-  // id; with `before` = (occurred_at, id) of the last item seen, the ones after it. The
-  // caller has checked that the customer is visible; every email of a visible customer is.
-  std::vector<Email> EmailsOfCustomer(
-      db::Session& session, std::string_view customer_id,
-      const std::optional<std::pair<std::string, std::string>>& before, int limit);
-
   // NOTIFICATION HOOK: the one place a reply reaches the rest of the system. Set it once,
   // before serving (not thread-safe against concurrent inbound mail).
   void SetReplyListener(ReplyListener listener) { reply_listener_ = std::move(listener); }

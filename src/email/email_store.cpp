@@ -171,21 +171,22 @@ core::Page EmailStore::List(db::Session& session, const EmailFilter& filter,
   return result;
 }
 
-std::vector<Email> EmailStore::ListForCustomer(
-    db::Session& session, std::string_view customer_id,
-    const std::optional<std::pair<std::string, std::string>>& before, int limit) const {
-  constexpr std::string_view kOccurred = "COALESCE(e.sent_at, e.created_at)";
-  db::Query query(fmt::format("SELECT {} FROM emails e WHERE e.customer_id = ", kColumns));
-  query.Param(customer_id).Sql(" AND e.kind = 'user'");
-  if (before) {
-    query.Sql(fmt::format(" AND ({0} < ", kOccurred)).Param(before->first);
-    query.Sql(fmt::format(" OR ({0} = ", kOccurred)).Param(before->first);
-    query.Sql(" AND e.id < ").Param(before->second).Sql("))");
-  }
-  query.Sql(fmt::format(" ORDER BY {} DESC, e.id DESC LIMIT {}", kOccurred, limit));
+std::vector<Email> EmailStore::FindMany(db::Session& session,
+                                        const std::vector<std::string>& ids) const {
   std::vector<Email> emails;
+  if (ids.empty()) return emails;
+  db::Query query(fmt::format("SELECT {} FROM emails e WHERE e.kind = 'user' AND e.id IN (",
+                              kColumns));
+  query.ParamList(ids).Sql(")");
   session.ForEach(query, [&](const db::Row& row) { emails.push_back(FromRow(row)); });
   return emails;
+}
+
+void EmailStore::AppendTimelineSelect(db::Query& query, std::string_view customer_id) {
+  query.Sql(
+      "SELECT e.id AS id, COALESCE(e.sent_at, e.created_at) AS occurred_at FROM emails e "
+      "WHERE e.kind = 'user' AND e.customer_id = ");
+  query.Param(customer_id);
 }
 
 bool EmailStore::MarkSending(db::Session& session, std::string_view id,

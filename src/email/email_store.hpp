@@ -50,11 +50,11 @@ class EmailStore {
 
   core::Page List(db::Session& session, const EmailFilter& filter, const Audience& audience,
                   const core::PageRequest& page) const;
-  // A customer's user emails, newest first by occurred_at (sent_at, else created_at) then id;
-  // with `before` = (occurred_at, id), only those after it in that order.
-  std::vector<Email> ListForCustomer(
-      db::Session& session, std::string_view customer_id,
-      const std::optional<std::pair<std::string, std::string>>& before, int limit) const;
+  // The user emails with these ids (any order; missing ones and system messages left out).
+  std::vector<Email> FindMany(db::Session& session, const std::vector<std::string>& ids) const;
+  // For the customer timeline: `SELECT id, occurred_at` of the customer's user emails, which
+  // occur when sent, else when queued (Email::occurred_at()).
+  static void AppendTimelineSelect(db::Query& query, std::string_view customer_id);
 
   // Delivery state. Each bumps version and updated_at; each returns false when the email
   // is not in a state the change applies to.

@@ -123,13 +123,4 @@ core::Result<Order> OrderService::Update(const core::Principal& who, std::string
   });
 }
 
-core::Result<std::vector<Order>> OrderService::TimelineOrders(
-    db::Session& session, const core::Principal& who, std::string_view customer_id,
-    const std::optional<std::string>& before_at, const std::optional<std::string>& before_id,
-    int limit) {
-  auto customer = customers_.Get(session, who, customer_id);
-  if (!customer) return customer.error();
-  return store_.Newest(session, customer->id, before_at, before_id, limit);
-}
-
 }  // namespace rapport::orders

@@ -47,16 +47,6 @@ class OrderService {
   core::Result<Order> Update(const core::Principal& who, std::string_view id,
                              const OrderInput& changes, std::optional<int64_t> expected_version);
 
-  // For the customer timeline, on the caller's `session`: up to `limit` orders of the
-  // customer, newest first by (ordered_at, id) — an order occurs at its ordered_at — strictly
-  // older than (`before_at`, `before_id`) when given. NotFound when `who` may not see the
-  // customer. Order::ToJson() is the item's data, Order::Summary() its summary.
-  core::Result<std::vector<Order>> TimelineOrders(db::Session& session, const core::Principal& who,
-                                                  std::string_view customer_id,
-                                                  const std::optional<std::string>& before_at,
-                                                  const std::optional<std::string>& before_id,
-                                                  int limit);
-
   const std::string& currency() const { return currency_; }
 
  private:

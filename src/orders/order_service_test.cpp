@@ -7,12 +7,14 @@
 #include <atomic>
 #include <cstdlib>
 #include <filesystem>
+#include <map>
 #include <random>
 #include <set>
 
 #include "companies/company_service.hpp"
 #include "db/migrations.hpp"
 #include "orders/currency.hpp"
+#include "orders/order_timeline.hpp"
 
 namespace rapport::orders {
 namespace {
@@ -74,43 +76,31 @@ class OrderServiceTest : public ::testing::TestWithParam<db::Engine> {
   core::Principal admin_;
 };
 
-TEST_P(OrderServiceTest, TimelineOrdersPageNewestFirst) {
+TEST_P(OrderServiceTest, TheTimelineSourceSelectsTheCustomersOrdersAtOrderedAt) {
   const std::string customer = NewCustomer();
   const Order a = NewOrder(customer, "2026-01-01T00:00:00Z");
   const Order b = NewOrder(customer, "2026-03-01T00:00:00Z");
-  const Order c = NewOrder(customer, "2026-03-01T00:00:00Z");  // same instant: id breaks the tie
-  NewOrder(NewCustomer(), "2026-02-01T00:00:00Z");             // someone else's
+  NewOrder(NewCustomer(), "2026-02-01T00:00:00Z");  // someone else's
 
-  auto first = database_->Read([&](db::Session& s) {
-    return orders_->TimelineOrders(s, admin_, customer, std::nullopt, std::nullopt, 2);
+  const OrderTimelineSource source(GetParam());
+  std::map<std::string, std::string> selected;  // id -> occurred_at
+  database_->Read([&](db::Session& s) {
+    db::Query query;
+    source.AppendSelect(query, customer);
+    s.ForEach(query, [&](const db::Row& row) {
+      selected[row.Text("id")] = row.Text("occurred_at");
+    });
+    return 0;
   });
-  ASSERT_TRUE(first.ok());
-  ASSERT_EQ(first->size(), 2u);
-  EXPECT_EQ((*first)[0].id, c.id);
-  EXPECT_EQ((*first)[1].id, b.id);
-  auto rest = database_->Read([&](db::Session& s) {
-    return orders_->TimelineOrders(s, admin_, customer, b.ordered_at, b.id, 10);
-  });
-  ASSERT_TRUE(rest.ok());
-  ASSERT_EQ(rest->size(), 1u);
-  EXPECT_EQ((*rest)[0].id, a.id);
-  EXPECT_EQ((*rest)[0].Summary(), "Order of 5 USD (paid)");
-  EXPECT_EQ((*rest)[0].ToJson()["amount"], 5);
-
-  // An agent sees the orders of a customer nobody owns; a missing customer is NotFound.
-  core::Principal agent = admin_;
-  agent.role = core::Role::kAgent;
-  agent.id = "01890a5d-ac96-774b-bcce-b302099a8058";
-  auto visible = database_->Read([&](db::Session& s) {
-    return orders_->TimelineOrders(s, agent, customer, std::nullopt, std::nullopt, 10);
-  });
-  EXPECT_TRUE(visible.ok());
-  auto missing = database_->Read([&](db::Session& s) {
-    return orders_->TimelineOrders(s, admin_, "01890a5d-ac96-774b-bcce-b302099a8059", std::nullopt,
-                                   std::nullopt, 10);
-  });
-  ASSERT_FALSE(missing.ok());
-  EXPECT_EQ(missing.error().code, core::Code::kNotFound);
+  EXPECT_EQ(selected, (std::map<std::string, std::string>{{a.id, a.ordered_at},
+                                                          {b.id, b.ordered_at}}));
+  auto items = database_->Read([&](db::Session& s) { return source.Load(s, {a.id, b.id}); });
+  ASSERT_EQ(items.size(), 2u);
+  for (const auto& item : items) {
+    if (item.id != a.id) continue;
+    EXPECT_EQ(item.summary, "Order of 5 USD (paid)");
+    EXPECT_EQ(item.data["amount"], 5);
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Engines, OrderServiceTest,

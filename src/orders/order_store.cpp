@@ -131,20 +131,19 @@ OrderPage OrderStore::List(db::Session& session, const OrderFilter& filter, cons
   return result;
 }
 
-std::vector<Order> OrderStore::Newest(db::Session& session, std::string_view customer_id,
-                                      const std::optional<std::string>& before_at,
-                                      const std::optional<std::string>& before_id,
-                                      int limit) const {
-  db::Query query("SELECT ");
-  query.Sql(kColumns).Sql(" FROM orders o WHERE o.customer_id = ").Param(customer_id);
-  const std::vector<core::SortKey> sort = {{"ordered_at", true}, {"id", true}};
-  if (before_at && before_id) {
-    db::AppendKeyset(query, engine_, sort, kSortColumns, {*before_at, *before_id});
-  }
-  db::AppendOrderAndLimit(query, engine_, sort, kSortColumns, limit);
+std::vector<Order> OrderStore::FindMany(db::Session& session,
+                                        const std::vector<std::string>& ids) const {
   std::vector<Order> orders;
+  if (ids.empty()) return orders;
+  db::Query query("SELECT ");
+  query.Sql(kColumns).Sql(" FROM orders o WHERE o.id IN (").ParamList(ids).Sql(")");
   session.ForEach(query, [&](const db::Row& row) { orders.push_back(FromRow(row)); });
   return orders;
+}
+
+void OrderStore::AppendTimelineSelect(db::Query& query, std::string_view customer_id) {
+  query.Sql("SELECT o.id AS id, o.ordered_at AS occurred_at FROM orders o WHERE o.customer_id = ");
+  query.Param(customer_id);
 }
 
 }  // namespace rapport::orders

@@ -34,11 +34,12 @@ class OrderStore {
   OrderPage List(db::Session& session, const OrderFilter& filter, const Narrow& narrow,
                  const core::PageRequest& page) const;
 
-  // Up to `limit` orders of one customer, newest first by (ordered_at, id), strictly before
-  // (`before_at`, `before_id`) when those are given.
-  std::vector<Order> Newest(db::Session& session, std::string_view customer_id,
-                            const std::optional<std::string>& before_at,
-                            const std::optional<std::string>& before_id, int limit) const;
+  // The orders with these ids (any order; missing ones left out).
+  std::vector<Order> FindMany(db::Session& session, const std::vector<std::string>& ids) const;
+
+  // For the customer timeline: `SELECT id, occurred_at` of the customer's orders, which
+  // occur at ordered_at (indexed by orders_customer).
+  static void AppendTimelineSelect(db::Query& query, std::string_view customer_id);
 
  private:
   db::Engine engine_;

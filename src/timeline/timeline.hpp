@@ -41,8 +41,8 @@ std::vector<Item> ItemsOf(const Records& records) {
   return items;
 }
 
-// A kind of record that appears on customers' timelines (interactions, tickets; later
-// emails, orders). The timeline pages through the UNION ALL of every source's SELECT, newest
+// A kind of record that appears on customers' timelines (interactions, tickets, emails,
+// orders). The timeline pages through the UNION ALL of every source's SELECT, newest
 // first by (occurred_at, id), then asks each source to load the items of the page.
 //
 // Adding a source: implement these three members beside the capability's store (see

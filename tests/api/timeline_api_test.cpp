@@ -116,6 +116,39 @@ TEST_F(TimelineApiTest, PagesVisitEveryItemOnceInBothOrders) {
   EXPECT_EQ(counted.json()["data"].size(), 1u);
 }
 
+TEST_F(TimelineApiTest, EmailsAndOrdersJoinTheTimeline) {
+  const json ada = CreateCustomer("Ada", {{"email", "ada@example.org"}});
+  const json bob = CreateCustomer("Bob", {{"email", "bob@example.org"}});
+  const json order = Created("/api/v1/orders", {{"customer_id", ada["id"]},
+                                                {"amount", 1250},
+                                                {"ordered_at", "2021-05-04T10:00:00Z"}});
+  Created("/api/v1/orders", {{"customer_id", bob["id"]}, {"amount", 1}});
+  // No SMTP configured: the email is kept as sent in the outbox.
+  HttpResponse sent = client().Post("/api/v1/emails", {{"customer_id", ada["id"]},
+                                                      {"subject", "Welcome"},
+                                                      {"text", "Hello Ada"}});
+  ASSERT_EQ(sent.status, 202) << sent;
+  const std::string email_id = sent.json()["id"];
+  client().Post("/api/v1/emails", {{"customer_id", bob["id"]}, {"subject", "Hi"}, {"text", "x"}});
+
+  const std::vector<json> items = AllPages(TimelineOf(ada));
+  ASSERT_EQ(items.size(), 2u);
+  EXPECT_EQ(items[0]["kind"], "email");
+  EXPECT_EQ(items[0]["id"], email_id);
+  EXPECT_EQ(items[0]["data"], client().Get("/api/v1/emails/" + email_id).json());
+  EXPECT_EQ(items[0]["summary"].get<std::string>().rfind("Email to ada@example.org: Welcome", 0),
+            0u)
+      << items[0];
+  EXPECT_EQ(items[1]["kind"], "order");
+  EXPECT_EQ(items[1]["id"], order["id"]);
+  EXPECT_EQ(items[1]["occurred_at"], "2021-05-04T10:00:00Z");
+  EXPECT_EQ(items[1]["data"], client().Get("/api/v1/orders/" + order["id"].get<std::string>()).json());
+  EXPECT_EQ(items[1]["summary"], "Order of 1250 USD (paid)");
+
+  EXPECT_EQ(Ids(AllPages(TimelineOf(ada) + "?kind=order")), std::vector<std::string>{order["id"]});
+  EXPECT_EQ(Ids(AllPages(TimelineOf(ada) + "?kind=email,ticket")), std::vector<std::string>{email_id});
+}
+
 TEST_F(TimelineApiTest, KindSelectsSources) {
   const json ada = CreateCustomer("Ada");
   Interaction(ada, {{"title", "Call"}});
@@ -135,7 +168,7 @@ TEST_F(TimelineApiTest, KindSelectsSources) {
     std::string query;
     std::string parameter;
   };
-  for (const Case& c : {Case{"kind=email", "kind"}, Case{"kind=ticket,order", "kind"},
+  for (const Case& c : {Case{"kind=invoice", "kind"}, Case{"kind=ticket,meeting", "kind"},
                         Case{"limit=0", "limit"}, Case{"limit=1000", "limit"},
                         Case{"cursor=bad", "cursor"}, Case{"sort=created_at", "sort"},
                         Case{"include_total=perhaps", "include_total"}}) {
