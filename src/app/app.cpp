@@ -13,6 +13,8 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "ai/ai_routes.hpp"
+#include "ai/ai_service.hpp"
 #include "app/idempotency_store.hpp"
 #include "app/ops_routes.hpp"
 #include "auth/auth_routes.hpp"
@@ -94,6 +96,13 @@ std::string ResolveJwtSecret(const Config& config) {
   return secret;
 }
 
+// LoadConfig has checked them; a Config built in code gets the same checks here.
+std::optional<ai::AiSettings> AiSettingsOf(const Config& config) {
+  auto settings = ai::ParseAiSettings(config.extra);
+  if (!settings) throw std::runtime_error("configuration: " + settings.error().detail);
+  return *settings;
+}
+
 struct Application::Services {
   Services(const Config& c, db::Database& d, std::shared_ptr<spdlog::logger> l)
       : config(c),
@@ -103,6 +112,7 @@ struct Application::Services {
         users(database, auth),
         companies(database),
         customers(database, companies),
+        ai(AiSettingsOf(config), customers, log),
         idempotency(database) {}
 
   Config config;
@@ -114,6 +124,7 @@ struct Application::Services {
   auth::UserService users;
   companies::CompanyService companies;
   customers::CustomerService customers;
+  ai::AiService ai;
   DbIdempotencyStore idempotency;
 };
 
@@ -125,6 +136,7 @@ Application::Application(Config config, db::Database& database,
   auth::RegisterAuthRoutes(s.router, s.auth, s.users);
   companies::RegisterCompanyRoutes(s.router, s.companies);
   customers::RegisterCustomerRoutes(s.router, s.customers);
+  ai::RegisterAiRoutes(s.router, s.ai);
   s.metrics.AddGauge("rapport_db_pool_connections", "Database connections in the pool.",
                      [size = s.config.db_pool] { return static_cast<double>(size); });
 }

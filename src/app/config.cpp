@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "ai/ai_settings.hpp"
 #include "core/text.hpp"
 
 extern char** environ;
@@ -40,6 +41,11 @@ const std::map<std::string, std::string>& ConfigNames() {
       {"RAPPORT_AI_URL", "AI endpoint base URL"},
       {"RAPPORT_AI_KEY", "AI API key"},
       {"RAPPORT_AI_MODEL", "AI model name"},
+      {"RAPPORT_AI_TIMEOUT", "seconds an AI provider call may take in total (default 30)"},
+      {"RAPPORT_AI_CONNECT_TIMEOUT", "seconds to connect to the AI provider (default 5)"},
+      {"RAPPORT_AI_CONCURRENCY", "AI provider calls in flight at once (default 4)"},
+      {"RAPPORT_AI_USER_LIMIT", "AI asks per user per minute (default 10; 0 = off)"},
+      {"RAPPORT_AI_MAX_CONTEXT", "bytes of customer context sent to the model (default 16384)"},
   };
   return names;
 }
@@ -159,6 +165,9 @@ core::Result<Config> LoadConfig(const std::map<std::string, std::string>& flags)
     } else {
       config.extra[key] = value;
     }
+  }
+  if (auto ai = ai::ParseAiSettings(config.extra); !ai) {
+    for (const auto& e : ai.error().errors) errors.push_back(e);
   }
   if (!errors.empty()) return core::Error::Invalid(std::move(errors));
   if (config.public_url.empty()) {

@@ -5,6 +5,8 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <set>
+#include <string>
 
 namespace rapport::app {
 namespace {
@@ -30,6 +32,25 @@ TEST(ConfigTest, RejectsBadValuesByName) {
                             {"RAPPORT_JWT_SECRET", "short"}});
   ASSERT_FALSE(config);
   EXPECT_EQ(config.error().errors.size(), 3u);
+}
+
+TEST(ConfigTest, ChecksTheAiSettings) {
+  auto bad = LoadConfig({{"RAPPORT_AI_PROVIDER", "gemini"}, {"RAPPORT_AI_TIMEOUT", "soon"}});
+  ASSERT_FALSE(bad);
+  std::set<std::string> fields;
+  for (const auto& e : bad.error().errors) fields.insert(e.field);
+  EXPECT_EQ(fields, (std::set<std::string>{"RAPPORT_AI_TIMEOUT", "RAPPORT_AI_KEY",
+                                           "RAPPORT_AI_MODEL"}));
+
+  auto good = LoadConfig({{"RAPPORT_AI_PROVIDER", "openai"},
+                          {"RAPPORT_AI_URL", "http://127.0.0.1:11434/v1"},
+                          {"RAPPORT_AI_MODEL", "llama3.2:3b"},
+                          {"RAPPORT_AI_CONCURRENCY", "2"},
+                          {"RAPPORT_AI_USER_LIMIT", "0"},
+                          {"RAPPORT_AI_CONNECT_TIMEOUT", "1"},
+                          {"RAPPORT_AI_MAX_CONTEXT", "4096"}});
+  ASSERT_TRUE(good) << good.error().detail;
+  EXPECT_EQ(good->extra.at("RAPPORT_AI_CONCURRENCY"), "2");
 }
 
 TEST(ConfigTest, DefaultsMatchTheContract) {
