@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "ai/prompt.hpp"
+#include "core/page.hpp"
 #include "core/time.hpp"
 
 namespace rapport::ai {
@@ -32,11 +33,11 @@ class Slot {
 }  // namespace
 
 AiService::AiService(std::optional<AiSettings> settings, customers::CustomerService& customers,
-                     std::shared_ptr<spdlog::logger> log, TimelineSource timeline)
+                     timeline::TimelineService* timeline, std::shared_ptr<spdlog::logger> log)
     : settings_(std::move(settings)),
       customers_(customers),
-      log_(std::move(log)),
-      timeline_(std::move(timeline)) {
+      timeline_(timeline),
+      log_(std::move(log)) {
   if (!settings_) return;
   provider_ = MakeProvider(*settings_);
   client_ = std::make_unique<HttpClient>(settings_->connect_timeout, settings_->timeout);
@@ -65,11 +66,9 @@ core::Result<Answer> AiService::Ask(const core::Principal& who, const AskInput& 
     auto customer = customers_.Get(who, *input.customer_id);
     if (!customer) return customer.error();
     CustomerContext data{customer->ToJson(), {}};
-    if (timeline_) {
-      auto items = timeline_(who, customer->id, kTimelineItems);
-      if (!items) return items.error();
-      data.timeline = std::move(*items);
-    }
+    auto items = RecentTimeline(who, customer->id);
+    if (!items) return items.error();
+    data.timeline = std::move(*items);
     context = BuildContextJson(data, core::FormatTimestamp(core::Now()),
                                settings_->max_context_bytes);
   }
@@ -92,6 +91,25 @@ core::Result<Answer> AiService::Ask(const core::Principal& who, const AskInput& 
     }
   }
   return Call(BuildPrompt(input.prompt, context), request_id);
+}
+
+core::Result<std::vector<nlohmann::json>> AiService::RecentTimeline(
+    const core::Principal& who, std::string_view customer_id) {
+  std::vector<nlohmann::json> items;
+  if (timeline_ == nullptr) return items;
+  // The timeline's own default order (newest first), as GET .../timeline without ?sort.
+  auto sort = core::ParseSort(std::nullopt, timeline::kTimelineSortFields,
+                              timeline::kDefaultTimelineSort);
+  if (!sort) return sort.error();
+  core::PageRequest page;
+  page.limit = kTimelineItems;
+  page.sort = std::move(*sort);
+  page.sort.push_back({"id", page.sort.back().descending});
+  auto result = timeline_->List(who, customer_id, std::nullopt, page);
+  if (!result) return result.error();
+  items.reserve(result->data.size());
+  for (const timeline::Item& item : result->data) items.push_back(item.ToJson());
+  return items;
 }
 
 core::Result<Answer> AiService::Call(const Prompt& prompt, std::string_view request_id) {

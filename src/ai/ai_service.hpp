@@ -1,7 +1,6 @@
 #pragma once
 
 #include <cstddef>
-#include <functional>
 #include <memory>
 #include <optional>
 #include <semaphore>
@@ -18,6 +17,7 @@
 #include "core/result.hpp"
 #include "customers/customer_service.hpp"
 #include "http/rate_limiter.hpp"
+#include "timeline/timeline_service.hpp"
 
 namespace spdlog {
 class logger;
@@ -25,16 +25,12 @@ class logger;
 
 namespace rapport::ai {
 
-// The recent timeline items of a customer `who` may see, newest first, at most `limit`, each
-// as GET /customers/{id}/timeline returns it.
-using TimelineSource = std::function<core::Result<std::vector<nlohmann::json>>(
-    const core::Principal& who, std::string_view customer_id, std::size_t limit)>;
-
-// Timeline items given to the model with a customer.
-constexpr std::size_t kTimelineItems = 20;
+// Timeline items given to the model with a customer: the newest ones.
+constexpr int kTimelineItems = 20;
 
 // The AI assistant: asks the configured model a staff user's question, with a customer's
-// profile and recent timeline as context.
+// profile (CustomerService::Get) and their kTimelineItems newest timeline items
+// (TimelineService::List, each as GET /customers/{id}/timeline shows it) as context.
 //
 // Errors, checked in this order: Unavailable when no provider is configured; NotFound when
 // the customer does not exist or `who` may not see it (the rule of CustomerService::Get);
@@ -45,11 +41,12 @@ constexpr std::size_t kTimelineItems = 20;
 //
 // Each call to the provider is logged as one "ai_call" line with provider, model, outcome,
 // HTTP status and latency; never the prompt, the answer, the key or customer data.
-// Thread-safe. `customers` must outlive the service.
+// Thread-safe. `customers` and `timeline` must outlive the service; a null `timeline` sends
+// the profile alone.
 class AiService {
  public:
   AiService(std::optional<AiSettings> settings, customers::CustomerService& customers,
-            std::shared_ptr<spdlog::logger> log, TimelineSource timeline = {});
+            timeline::TimelineService* timeline, std::shared_ptr<spdlog::logger> log);
   ~AiService();
 
   // Ok when a provider is configured, else the Unavailable error Ask would give.
@@ -60,12 +57,14 @@ class AiService {
                            std::string_view request_id);
 
  private:
+  core::Result<std::vector<nlohmann::json>> RecentTimeline(const core::Principal& who,
+                                                           std::string_view customer_id);
   core::Result<Answer> Call(const Prompt& prompt, std::string_view request_id);
 
   std::optional<AiSettings> settings_;
   customers::CustomerService& customers_;
+  timeline::TimelineService* timeline_;
   std::shared_ptr<spdlog::logger> log_;
-  TimelineSource timeline_;
   std::unique_ptr<Provider> provider_;
   std::unique_ptr<HttpClient> client_;
   std::unique_ptr<http::RateLimiter> budget_;

@@ -25,6 +25,14 @@
 #include "companies/company_service.hpp"
 #include "customers/customer_routes.hpp"
 #include "customers/customer_service.hpp"
+#include "interactions/interaction_routes.hpp"
+#include "interactions/interaction_service.hpp"
+#include "interactions/interaction_timeline.hpp"
+#include "tickets/ticket_routes.hpp"
+#include "tickets/ticket_service.hpp"
+#include "tickets/ticket_timeline.hpp"
+#include "timeline/timeline_routes.hpp"
+#include "timeline/timeline_service.hpp"
 #include "core/time.hpp"
 #include "http/server.hpp"
 
@@ -112,7 +120,12 @@ struct Application::Services {
         users(database, auth),
         companies(database),
         customers(database, companies),
-        ai(AiSettingsOf(config), customers, log),
+        interactions(database, customers),
+        tickets(database, customers, interactions),
+        interaction_timeline(database.engine()),
+        ticket_timeline(database.engine()),
+        timeline(database, customers, {&interaction_timeline, &ticket_timeline}),
+        ai(AiSettingsOf(config), customers, &timeline, log),
         idempotency(database) {}
 
   Config config;
@@ -124,6 +137,11 @@ struct Application::Services {
   auth::UserService users;
   companies::CompanyService companies;
   customers::CustomerService customers;
+  interactions::InteractionService interactions;
+  tickets::TicketService tickets;
+  interactions::InteractionTimelineSource interaction_timeline;
+  tickets::TicketTimelineSource ticket_timeline;
+  timeline::TimelineService timeline;
   ai::AiService ai;
   DbIdempotencyStore idempotency;
 };
@@ -136,6 +154,9 @@ Application::Application(Config config, db::Database& database,
   auth::RegisterAuthRoutes(s.router, s.auth, s.users);
   companies::RegisterCompanyRoutes(s.router, s.companies);
   customers::RegisterCustomerRoutes(s.router, s.customers);
+  interactions::RegisterInteractionRoutes(s.router, s.interactions);
+  tickets::RegisterTicketRoutes(s.router, s.tickets);
+  timeline::RegisterTimelineRoutes(s.router, s.timeline);
   ai::RegisterAiRoutes(s.router, s.ai);
   s.metrics.AddGauge("rapport_db_pool_connections", "Database connections in the pool.",
                      [size = s.config.db_pool] { return static_cast<double>(size); });

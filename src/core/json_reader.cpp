@@ -43,7 +43,7 @@ Field<std::string> JsonReader::Text(std::string_view key, TextRule rule) {
 }
 
 Field<std::string> JsonReader::Enum(std::string_view key,
-                                    std::initializer_list<std::string_view> allowed) {
+                                    std::span<const std::string_view> allowed) {
   Field<std::string> field = Text(key, {.min = 0, .max = 100});
   if (!field.value) return field;
   for (std::string_view option : allowed) {

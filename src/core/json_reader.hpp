@@ -4,6 +4,7 @@
 #include <initializer_list>
 #include <optional>
 #include <set>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -46,7 +47,10 @@ class JsonReader {
 
   Field<std::string> Text(std::string_view key, TextRule rule = {});
   // A string that must be one of `allowed`.
-  Field<std::string> Enum(std::string_view key, std::initializer_list<std::string_view> allowed);
+  Field<std::string> Enum(std::string_view key, std::initializer_list<std::string_view> allowed) {
+    return Enum(key, std::span<const std::string_view>(allowed.begin(), allowed.size()));
+  }
+  Field<std::string> Enum(std::string_view key, std::span<const std::string_view> allowed);
   Field<std::string> Email(std::string_view key);
   Field<std::string> Id(std::string_view key);         // a UUID
   Field<std::string> Timestamp(std::string_view key);  // RFC 3339, normalised to UTC

@@ -38,6 +38,24 @@ bool CustomerService::CanSee(const core::Principal& who, const Customer& custome
   return false;
 }
 
+void CustomerService::AppendVisibleFilter(db::Query& query, const core::Principal& who,
+                                          std::string_view customer_id_column) {
+  switch (who.kind) {
+    case core::Principal::Kind::kUser:
+      if (who.role != core::Role::kAgent) return;
+      query.Sql(" AND ").Sql(customer_id_column);
+      query.Sql(" IN (SELECT v.id FROM customers v WHERE v.owner_id = ").Param(who.id);
+      query.Sql(" OR v.owner_id IS NULL)");
+      return;
+    case core::Principal::Kind::kPortal:
+      query.Sql(" AND ").Sql(customer_id_column).Sql(" = ").Param(who.customer_id);
+      return;
+    case core::Principal::Kind::kAnonymous:
+      break;
+  }
+  query.Sql(" AND 1 = 0");
+}
+
 core::Result<CustomerPage> CustomerService::List(const core::Principal& who,
                                                  const CustomerFilter& filter,
                                                  const core::PageRequest& page) {
@@ -113,6 +131,19 @@ core::Result<Customer> CustomerService::Get(db::Session& session, const core::Pr
   auto customer = store_.FindById(session, id);
   if (!customer || !CanSee(who, *customer)) return core::Error::NotFound("customer", id);
   return std::move(*customer);
+}
+
+core::Result<Customer> CustomerService::GetForUpdate(db::Session& tx, const core::Principal& who,
+                                                     std::string_view id) {
+  if (!core::IsUuid(id)) return core::Error::NotFound("customer", id);
+  auto customer = store_.FindById(tx, id, /*lock=*/true);
+  if (!customer || !CanSee(who, *customer)) return core::Error::NotFound("customer", id);
+  return std::move(*customer);
+}
+
+void CustomerService::SetLastInteractionAt(db::Session& tx, std::string_view id,
+                                           const std::optional<std::string>& at) {
+  store_.SetLastInteractionAt(tx, id, at);
 }
 
 core::Result<Customer> CustomerService::Update(const core::Principal& who, std::string_view id,

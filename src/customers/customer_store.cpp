@@ -137,9 +137,12 @@ void AppendFilter(db::Query& query, const CustomerFilter& filter,
 
 }  // namespace
 
-std::optional<Customer> CustomerStore::FindById(db::Session& session, std::string_view id) const {
+std::optional<Customer> CustomerStore::FindById(db::Session& session, std::string_view id,
+                                                bool lock) const {
   db::Query query("SELECT ");
   query.Sql(kColumns).Sql(kFrom).Sql(" WHERE c.id = ").Param(id);
+  // NO KEY UPDATE: writers of the row wait, foreign-key checks of inserts referencing it don't.
+  if (lock && engine_ == db::Engine::kPostgres) query.Sql(" FOR NO KEY UPDATE OF c");
   std::optional<Customer> customer;
   session.First(query, [&](const db::Row& row) { customer = FromRow(row); });
   return customer;
@@ -201,6 +204,13 @@ bool CustomerStore::Delete(db::Session& session, std::string_view id,
   query.Param(id);
   if (expected_version) query.Sql(" AND version = ").Param(*expected_version);
   return session.Exec(query) > 0;
+}
+
+void CustomerStore::SetLastInteractionAt(db::Session& session, std::string_view id,
+                                         const std::optional<std::string>& at) const {
+  db::Query query("UPDATE customers SET last_interaction_at = ");
+  query.Param(at).Sql(" WHERE id = ").Param(id);
+  session.Exec(query);
 }
 
 void CustomerStore::RecordStatusChange(db::Session& session, const StatusChange& change) const {

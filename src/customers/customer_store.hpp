@@ -19,8 +19,11 @@ class CustomerStore {
  public:
   explicit CustomerStore(db::Engine engine) : engine_(engine) {}
 
-  // The customer with its company's name: one indexed query.
-  std::optional<Customer> FindById(db::Session& session, std::string_view id) const;
+  // The customer with its company's name: one indexed query. With `lock`, the row stays
+  // locked against other writers until the transaction of `session` ends (PostgreSQL:
+  // FOR NO KEY UPDATE; SQLite runs one write transaction at a time anyway).
+  std::optional<Customer> FindById(db::Session& session, std::string_view id,
+                                   bool lock = false) const;
 
   // Inserts the row and one customer_tags row per tag. Conflict naming `email` on a duplicate
   // email (case-insensitive); Invalid naming `owner_id` when the owner is not a user.
@@ -36,6 +39,10 @@ class CustomerStore {
   // only at that version. Returns whether a row was deleted.
   bool Delete(db::Session& session, std::string_view id,
               std::optional<int64_t> expected_version) const;
+
+  // Writes the derived last_interaction_at; version and updated_at stay as they are.
+  void SetLastInteractionAt(db::Session& session, std::string_view id,
+                            const std::optional<std::string>& at) const;
 
   void RecordStatusChange(db::Session& session, const StatusChange& change) const;
   // Oldest first.
