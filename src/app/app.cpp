@@ -13,6 +13,8 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "ai/ai_routes.hpp"
+#include "ai/ai_service.hpp"
 #include "app/idempotency_store.hpp"
 #include "app/ops_routes.hpp"
 #include "auth/auth_routes.hpp"
@@ -139,6 +141,14 @@ oidc::Settings OidcSettings(const Config& config) {
   return *settings;
 }
 
+// The AI settings of `config` (LoadConfig has checked them; a Config built in code gets the
+// same checks here).
+std::optional<ai::AiSettings> AiSettingsOf(const Config& config) {
+  auto settings = ai::ParseAiSettings(config.extra);
+  if (!settings) throw std::runtime_error("configuration: " + settings.error().detail);
+  return *settings;
+}
+
 }  // namespace
 
 struct Application::Services {
@@ -162,6 +172,7 @@ struct Application::Services {
         orders(database, customers, config.currency),
         segments(database, customers),
         oidc(database, auth, OidcSettings(config), log),
+        ai(AiSettingsOf(config), customers, &timeline, log),
         idempotency(database),
         jobs(database),
         job_queue(database, QueueOptionsOf(config), log) {}
@@ -193,6 +204,7 @@ struct Application::Services {
   orders::OrderService orders;
   segments::SegmentService segments;
   oidc::OidcService oidc;
+  ai::AiService ai;
   DbIdempotencyStore idempotency;
   jobs::JobService jobs;
   // Capabilities register their handlers here before Serve() starts it.
@@ -233,6 +245,7 @@ Application::Application(Config config, db::Database& database,
   orders::RegisterOrderRoutes(s.router, s.orders);
   segments::RegisterSegmentRoutes(s.router, s.segments);
   oidc::RegisterOidcRoutes(s.router, s.oidc);
+  ai::RegisterAiRoutes(s.router, s.ai);
   s.metrics.AddGauge("rapport_db_pool_connections", "Database connections in the pool.",
                      [size = s.config.db_pool] { return static_cast<double>(size); });
 }

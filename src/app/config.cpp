@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "ai/ai_settings.hpp"
 #include "core/text.hpp"
 #include "email/mail_settings.hpp"
 #include "oidc/oidc_config.hpp"
@@ -49,6 +50,11 @@ const std::map<std::string, std::string>& ConfigNames() {
       {"RAPPORT_AI_MODEL", "AI model name"},
       {"RAPPORT_OIDC_PROVIDERS", "comma-separated OIDC provider names (RAPPORT_OIDC_<NAME>_*)"},
       {"RAPPORT_OIDC_TIMEOUT_MS", "timeout of each call to an OIDC provider, in milliseconds"},
+      {"RAPPORT_AI_TIMEOUT", "seconds an AI provider call may take in total (default 30)"},
+      {"RAPPORT_AI_CONNECT_TIMEOUT", "seconds to connect to the AI provider (default 5)"},
+      {"RAPPORT_AI_CONCURRENCY", "AI provider calls in flight at once (default 4)"},
+      {"RAPPORT_AI_USER_LIMIT", "AI asks per user per minute (default 10; 0 = off)"},
+      {"RAPPORT_AI_MAX_CONTEXT", "bytes of customer context sent to the model (default 16384)"},
   };
   return names;
 }
@@ -182,6 +188,9 @@ core::Result<Config> LoadConfig(const std::map<std::string, std::string>& flags)
     } else {
       config.extra[key] = value;
     }
+  }
+  if (auto ai = ai::ParseAiSettings(config.extra); !ai) {
+    for (const auto& e : ai.error().errors) errors.push_back(e);
   }
   if (config.public_url.empty()) {
     config.public_url = fmt::format("http://{}:{}", config.host, config.port);

@@ -5,6 +5,8 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <set>
+#include <string>
 
 namespace rapport::app {
 namespace {
@@ -50,6 +52,25 @@ TEST(ConfigTest, JobSettings) {
                          {"RAPPORT_JOB_RETENTION_DAYS", "0"}, {"RAPPORT_MAINTENANCE_INTERVAL", "x"}});
   ASSERT_FALSE(bad);
   EXPECT_EQ(bad.error().errors.size(), 4u);
+}
+
+TEST(ConfigTest, ChecksTheAiSettings) {
+  auto bad = LoadConfig({{"RAPPORT_AI_PROVIDER", "gemini"}, {"RAPPORT_AI_TIMEOUT", "soon"}});
+  ASSERT_FALSE(bad);
+  std::set<std::string> fields;
+  for (const auto& e : bad.error().errors) fields.insert(e.field);
+  EXPECT_EQ(fields, (std::set<std::string>{"RAPPORT_AI_TIMEOUT", "RAPPORT_AI_KEY",
+                                           "RAPPORT_AI_MODEL"}));
+
+  auto good = LoadConfig({{"RAPPORT_AI_PROVIDER", "openai"},
+                          {"RAPPORT_AI_URL", "http://127.0.0.1:11434/v1"},
+                          {"RAPPORT_AI_MODEL", "llama3.2:3b"},
+                          {"RAPPORT_AI_CONCURRENCY", "2"},
+                          {"RAPPORT_AI_USER_LIMIT", "0"},
+                          {"RAPPORT_AI_CONNECT_TIMEOUT", "1"},
+                          {"RAPPORT_AI_MAX_CONTEXT", "4096"}});
+  ASSERT_TRUE(good) << good.error().detail;
+  EXPECT_EQ(good->extra.at("RAPPORT_AI_CONCURRENCY"), "2");
 }
 
 TEST(ConfigTest, DefaultsMatchTheContract) {

@@ -158,7 +158,7 @@ Response Problem(const core::Error& error, const Request& request) {
   }
   Response response = Json(status, doc);
   response.content_type = "application/problem+json";
-  if (status == 429 && error.retry_after_seconds > 0) {
+  if ((status == 429 || status == 503) && error.retry_after_seconds > 0) {
     response.WithHeader("Retry-After", std::to_string(error.retry_after_seconds));
   }
   if (status == 401) response.WithHeader("WWW-Authenticate", "Bearer");
