@@ -140,34 +140,15 @@ std::optional<Email> EmailStore::FindById(db::Session& session, std::string_view
 core::Page EmailStore::List(db::Session& session, const EmailFilter& filter,
                             const Audience& audience, const core::PageRequest& page) const {
   core::Page result;
-  if (page.include_total) {
-    db::Query count("SELECT count(*) FROM emails e");
-    AppendFilter(count, filter, audience);
-    result.total = session.Scalar(count);
-  }
-  db::Query query("SELECT ");
-  query.Sql(kColumns);
-  for (std::size_t i = 0; i < page.sort.size(); ++i) {
-    query.Sql(fmt::format(", {} AS sort_{}",
-                          db::ColumnOf(kSortColumns, page.sort[i].field).expression, i));
-  }
-  query.Sql(" FROM emails e");
-  AppendFilter(query, filter, audience);
-  db::AppendKeyset(query, engine_, page.sort, kSortColumns, page.after);
-  db::AppendOrderAndLimit(query, engine_, page.sort, kSortColumns, page.limit + 1);
-  int rows = 0;
-  std::vector<std::string> last;
-  session.ForEach(query, [&](const db::Row& row) {
-    if (++rows > page.limit) return;
-    result.data.push_back(FromRow(row).ToJson());
-    if (rows == page.limit) {
-      last.clear();
-      for (std::size_t i = 0; i < page.sort.size(); ++i) {
-        last.push_back(row.Text(fmt::format("sort_{}", i)));
-      }
-    }
-  });
-  if (rows > page.limit) result.next_cursor = core::EncodeCursor(page.sort, last);
+  const db::PageInfo info = db::ReadPage(
+      session, engine_, kColumns,
+      [&](db::Query& query) {
+        query.Sql(" FROM emails e");
+        AppendFilter(query, filter, audience);
+      },
+      kSortColumns, page, [&](const db::Row& row) { result.data.push_back(FromRow(row).ToJson()); });
+  result.next_cursor = info.next_cursor;
+  result.total = info.total;
   return result;
 }
 

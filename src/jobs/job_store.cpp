@@ -210,33 +210,15 @@ core::Page JobStore::List(db::Session& session, std::optional<JobStatus> status,
                           const std::optional<std::string>& kind, const core::PageRequest& page) {
   const db::Engine engine = EngineOf(session);
   core::Page result;
-  if (page.include_total) {
-    db::Query count("SELECT count(*) FROM jobs");
-    AppendFilter(count, status, kind);
-    result.total = session.Scalar(count);
-  }
-  db::Query query("SELECT ");
-  query.Sql(kRecordColumns);
-  for (std::size_t i = 0; i < page.sort.size(); ++i) {
-    query.Sql(fmt::format(", {} AS sort_{}", db::ColumnOf(kSortColumns, page.sort[i].field).expression, i));
-  }
-  query.Sql(" FROM jobs");
-  AppendFilter(query, status, kind);
-  db::AppendKeyset(query, engine, page.sort, kSortColumns, page.after);
-  db::AppendOrderAndLimit(query, engine, page.sort, kSortColumns, page.limit + 1);
-  int rows = 0;
-  std::vector<std::string> last;
-  session.ForEach(query, [&](const db::Row& row) {
-    if (++rows > page.limit) return;
-    result.data.push_back(RecordFromRow(row).ToJson());
-    if (rows == page.limit) {
-      last.clear();
-      for (std::size_t i = 0; i < page.sort.size(); ++i) {
-        last.push_back(row.Text(fmt::format("sort_{}", i)));
-      }
-    }
-  });
-  if (rows > page.limit) result.next_cursor = core::EncodeCursor(page.sort, last);
+  const db::PageInfo info = db::ReadPage(
+      session, engine, kRecordColumns,
+      [&](db::Query& query) {
+        query.Sql(" FROM jobs");
+        AppendFilter(query, status, kind);
+      },
+      kSortColumns, page, [&](const db::Row& row) { result.data.push_back(RecordFromRow(row).ToJson()); });
+  result.next_cursor = info.next_cursor;
+  result.total = info.total;
   return result;
 }
 

@@ -1,8 +1,10 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <chrono>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "api/fixtures.hpp"
@@ -130,6 +132,13 @@ TEST_F(TimelineApiTest, EmailsAndOrdersJoinTheTimeline) {
   ASSERT_EQ(sent.status, 202) << sent;
   const std::string email_id = sent.json()["id"];
   client().Post("/api/v1/emails", {{"customer_id", bob["id"]}, {"subject", "Hi"}, {"text", "x"}});
+  // Delivery (kept in the outbox without SMTP) is a job: wait for it, so the email no longer
+  // changes under the comparisons below.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (client().Get("/api/v1/emails/" + email_id).json()["status"] != "sent") {
+    ASSERT_LT(std::chrono::steady_clock::now(), deadline) << "the email was never delivered";
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
 
   const std::vector<json> items = AllPages(TimelineOf(ada));
   ASSERT_EQ(items.size(), 2u);
