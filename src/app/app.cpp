@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <stdexcept>
@@ -25,6 +26,8 @@
 #include "customers/customer_service.hpp"
 #include "core/time.hpp"
 #include "http/server.hpp"
+#include "transfer/transfer_routes.hpp"
+#include "transfer/transfer_service.hpp"
 
 namespace rapport::app {
 
@@ -103,6 +106,7 @@ struct Application::Services {
         users(database, auth),
         companies(database),
         customers(database, companies),
+        transfer(database, customers, users),
         idempotency(database) {}
 
   Config config;
@@ -114,6 +118,7 @@ struct Application::Services {
   auth::UserService users;
   companies::CompanyService companies;
   customers::CustomerService customers;
+  transfer::TransferService transfer;
   DbIdempotencyStore idempotency;
 };
 
@@ -125,6 +130,8 @@ Application::Application(Config config, db::Database& database,
   auth::RegisterAuthRoutes(s.router, s.auth, s.users);
   companies::RegisterCompanyRoutes(s.router, s.companies);
   customers::RegisterCustomerRoutes(s.router, s.customers);
+  transfer::RegisterTransferRoutes(s.router, s.transfer,
+                                   {.max_import_bytes = s.config.max_import_bytes});
   s.metrics.AddGauge("rapport_db_pool_connections", "Database connections in the pool.",
                      [size = s.config.db_pool] { return static_cast<double>(size); });
 }
@@ -149,6 +156,9 @@ int Application::Serve() {
   options.threads = s.config.threads;
   options.write_threads = s.config.write_threads;
   options.trusted_proxies = s.config.trusted_proxies;
+  // RESTinio holds a body in memory before any route sees it: read no more than the largest
+  // body a route takes (an import), and no less than the 64 MiB that was always read.
+  options.max_body_bytes = std::max<std::size_t>(options.max_body_bytes, s.config.max_import_bytes);
   options.ip_rate = s.config.rate_limit;
   options.ip_burst = s.config.rate_limit * 2;
   options.principal_rate = s.config.rate_limit / 2;

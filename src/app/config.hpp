@@ -28,6 +28,7 @@ struct Config {
   double rate_limit = 200;                        // RAPPORT_RATE_LIMIT (req/s per IP; 0 = off)
   std::string log_level = "info";                 // RAPPORT_LOG_LEVEL
   std::vector<std::string> trusted_proxies;       // RAPPORT_TRUSTED_PROXIES (comma-separated IPs)
+  std::size_t max_import_bytes = 64 << 20;        // RAPPORT_MAX_IMPORT_BYTES (HTTP imports)
 
   // SMTP, AI and OIDC settings, kept as given for the capabilities that read them.
   std::map<std::string, std::string> extra;

@@ -22,6 +22,9 @@ class CustomerStore {
   // The customer with its company's name: one indexed query.
   std::optional<Customer> FindById(db::Session& session, std::string_view id) const;
 
+  // The customer whose email equals `email` case-insensitively (as the unique index compares).
+  std::optional<Customer> FindByEmail(db::Session& session, std::string_view email) const;
+
   // Inserts the row and one customer_tags row per tag. Conflict naming `email` on a duplicate
   // email (case-insensitive); Invalid naming `owner_id` when the owner is not a user.
   core::Status Insert(db::Session& session, const Customer& customer) const;
