@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <stdexcept>
@@ -39,6 +40,8 @@
 #include "jobs/job_routes.hpp"
 #include "jobs/job_service.hpp"
 #include "jobs/maintenance.hpp"
+#include "transfer/transfer_routes.hpp"
+#include "transfer/transfer_service.hpp"
 
 namespace rapport::app {
 
@@ -138,6 +141,7 @@ struct Application::Services {
         ticket_timeline(database.engine()),
         timeline(database, customers, {&interaction_timeline, &ticket_timeline}),
         emails(database, customers, MailSettingsOf(config)),
+        transfer(database, customers, users),
         idempotency(database),
         jobs(database),
         job_queue(database, QueueOptionsOf(config), log) {}
@@ -164,6 +168,7 @@ struct Application::Services {
   tickets::TicketTimelineSource ticket_timeline;
   timeline::TimelineService timeline;
   email::EmailService emails;
+  transfer::TransferService transfer;
   DbIdempotencyStore idempotency;
   jobs::JobService jobs;
   // Capabilities register their handlers here before Serve() starts it.
@@ -201,6 +206,8 @@ Application::Application(Config config, db::Database& database,
   interactions::RegisterInteractionRoutes(s.router, s.interactions);
   tickets::RegisterTicketRoutes(s.router, s.tickets);
   timeline::RegisterTimelineRoutes(s.router, s.timeline);
+  transfer::RegisterTransferRoutes(s.router, s.transfer,
+                                   {.max_import_bytes = s.config.max_import_bytes});
   s.metrics.AddGauge("rapport_db_pool_connections", "Database connections in the pool.",
                      [size = s.config.db_pool] { return static_cast<double>(size); });
 }
@@ -225,6 +232,9 @@ int Application::Serve() {
   options.threads = s.config.threads;
   options.write_threads = s.config.write_threads;
   options.trusted_proxies = s.config.trusted_proxies;
+  // RESTinio holds a body in memory before any route sees it: read no more than the largest
+  // body a route takes (an import), and no less than the 64 MiB that was always read.
+  options.max_body_bytes = std::max<std::size_t>(options.max_body_bytes, s.config.max_import_bytes);
   options.ip_rate = s.config.rate_limit;
   options.ip_burst = s.config.rate_limit * 2;
   options.principal_rate = s.config.rate_limit / 2;

@@ -32,6 +32,7 @@ struct Config {
   int job_poll_ms = 500;                          // RAPPORT_JOB_POLL_MS
   int job_retention_days = 7;                     // RAPPORT_JOB_RETENTION_DAYS (done jobs)
   int maintenance_interval = 3600;                // RAPPORT_MAINTENANCE_INTERVAL (seconds)
+  std::size_t max_import_bytes = 64 << 20;        // RAPPORT_MAX_IMPORT_BYTES (HTTP imports)
 
   // SMTP, AI and OIDC settings, kept as given for the capabilities that read them.
   std::map<std::string, std::string> extra;
