@@ -40,6 +40,10 @@
 #include "jobs/job_routes.hpp"
 #include "jobs/job_service.hpp"
 #include "jobs/maintenance.hpp"
+#include "notifications/notification_routes.hpp"
+#include "notifications/notification_service.hpp"
+#include "portal/portal_routes.hpp"
+#include "portal/portal_service.hpp"
 #include "transfer/transfer_routes.hpp"
 #include "transfer/transfer_service.hpp"
 
@@ -142,9 +146,20 @@ struct Application::Services {
         timeline(database, customers, {&interaction_timeline, &ticket_timeline}),
         emails(database, customers, MailSettingsOf(config)),
         transfer(database, customers, users),
+        portal(database, auth, customers, emails, config.public_url),
+        notifications(database, users, customers, interactions, emails, StreamOptionsOf(config),
+                      log),
         idempotency(database),
         jobs(database),
         job_queue(database, QueueOptionsOf(config), log) {}
+
+  static notifications::StreamOptions StreamOptionsOf(const Config& config) {
+    notifications::StreamOptions options;
+    options.max_streams = config.sse_max_streams;
+    options.max_streams_per_user = config.sse_max_streams_per_user;
+    options.heartbeat = std::chrono::seconds(config.sse_heartbeat);
+    return options;
+  }
 
   static jobs::QueueOptions QueueOptionsOf(const Config& config) {
     jobs::QueueOptions options;
@@ -169,6 +184,8 @@ struct Application::Services {
   timeline::TimelineService timeline;
   email::EmailService emails;
   transfer::TransferService transfer;
+  portal::PortalService portal;
+  notifications::NotificationService notifications;
   DbIdempotencyStore idempotency;
   jobs::JobService jobs;
   // Capabilities register their handlers here before Serve() starts it.
@@ -208,6 +225,18 @@ Application::Application(Config config, db::Database& database,
   timeline::RegisterTimelineRoutes(s.router, s.timeline);
   transfer::RegisterTransferRoutes(s.router, s.transfer,
                                    {.max_import_bytes = s.config.max_import_bytes});
+  s.auth.AcceptKind(std::string(portal::PortalService::kPrincipalKind),
+                    [&portal = s.portal](db::Session& session, std::string_view id) {
+                      return portal.Resolve(session, id);
+                    });
+  s.portal.RegisterJobs(s.job_queue);
+  portal::RegisterPortalRoutes(s.router, s.portal, s.tickets, s.interactions);
+  s.notifications.Attach(s.interactions, s.tickets, s.emails);
+  s.notifications.RegisterJobs(s.job_queue);
+  notifications::RegisterNotificationRoutes(s.router, s.notifications);
+  s.metrics.AddGauge("rapport_notification_streams",
+                     "Notification streams (Server-Sent Events) open in this process.",
+                     [&n = s.notifications] { return static_cast<double>(n.open_streams()); });
   s.metrics.AddGauge("rapport_db_pool_connections", "Database connections in the pool.",
                      [size = s.config.db_pool] { return static_cast<double>(size); });
 }
@@ -245,6 +274,7 @@ int Application::Serve() {
                       &s.idempotency, s.metrics, s.log);
   const int port = server.Start();
   s.job_queue.Start();
+  s.notifications.Start();
   LogEvent(*s.log, {{"event", "listening"},
                     {"host", s.config.host},
                     {"port", port},
@@ -252,6 +282,7 @@ int Application::Serve() {
   int signal = 0;
   sigwait(&signals, &signal);
   LogEvent(*s.log, {{"event", "stopping"}, {"signal", signal}});
+  s.notifications.Stop();  // open streams end within a second
   server.Stop();
   s.job_queue.Stop();  // running jobs finish, claimed ones go back to the queue
   return 0;

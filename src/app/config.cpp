@@ -35,6 +35,9 @@ const std::map<std::string, std::string>& ConfigNames() {
       {"RAPPORT_JOB_RETENTION_DAYS", "days that done jobs are kept before the purge"},
       {"RAPPORT_MAINTENANCE_INTERVAL", "seconds between runs of the maintenance purge"},
       {"RAPPORT_MAX_IMPORT_BYTES", "largest import body over HTTP: bytes, or with K, M or G (1M to 1G)"},
+      {"RAPPORT_SSE_MAX_STREAMS", "notification streams open at once in this process (each a thread)"},
+      {"RAPPORT_SSE_MAX_STREAMS_PER_USER", "notification streams one user may have open here"},
+      {"RAPPORT_SSE_HEARTBEAT", "seconds between keep-alive comments on an idle notification stream"},
       {"RAPPORT_SMTP_URL", "smtp://host:port or smtps://host:port"},
       {"RAPPORT_SMTP_HOST", "SMTP host"},
       {"RAPPORT_SMTP_PORT", "SMTP port"},
@@ -198,6 +201,15 @@ core::Result<Config> LoadConfig(const std::map<std::string, std::string>& flags)
         errors.push_back({key, "must be 1M to 1G (bytes, or with K, M or G)"});
       }
       config.max_import_bytes = static_cast<std::size_t>(n);
+    } else if (key == "RAPPORT_SSE_MAX_STREAMS") {
+      if (!ParseSize(value, 1, 10000, n)) errors.push_back({key, "must be 1 to 10000"});
+      config.sse_max_streams = static_cast<int>(n);
+    } else if (key == "RAPPORT_SSE_MAX_STREAMS_PER_USER") {
+      if (!ParseSize(value, 1, 100, n)) errors.push_back({key, "must be 1 to 100"});
+      config.sse_max_streams_per_user = static_cast<int>(n);
+    } else if (key == "RAPPORT_SSE_HEARTBEAT") {
+      if (!ParseSize(value, 1, 60, n)) errors.push_back({key, "must be 1 to 60"});
+      config.sse_heartbeat = static_cast<int>(n);
     } else if (key == "RAPPORT_LOG_LEVEL") {
       if (value != "debug" && value != "info" && value != "warn" && value != "error") {
         errors.push_back({key, "must be debug, info, warn or error"});

@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "db/keyset.hpp"
+#include "db/listener.hpp"
 #include "db/migrations.hpp"
 #include "db/test_database.hpp"
 
@@ -231,6 +232,39 @@ TEST_P(DatabaseTest, AfterCommitRunsOnlyAfterACommit) {
   // A Read's statements commit as they run.
   database_->Read([&](Session& s) { return s.AfterCommit([&] { ran += 1; }); });
   EXPECT_EQ(ran.load(), 16);
+  // Bulk writes (a transaction of their own on SQLite) keep the same promise.
+  EXPECT_TRUE(database_->WriteBulk([&](Session& s) -> core::Status {
+    s.AfterCommit([&] { ran += 1; });
+    return core::Ok{};
+  }).ok());
+  EXPECT_FALSE(database_->WriteBulk([&](Session& s) -> core::Status {
+    s.AfterCommit([&] { ran += 1000; });
+    return core::Error::Conflict("rolled back");
+  }).ok());
+  EXPECT_EQ(ran.load(), 17);
+}
+
+TEST_P(DatabaseTest, AListenerHandsOverThePayloadsOfNotifications) {
+  Listener listener(*database_, {"rapport_test_payloads"});
+  std::vector<std::string> payloads;
+  EXPECT_FALSE(listener.Wait(std::chrono::milliseconds(50), &payloads));  // connects
+  if (GetParam() != Engine::kPostgres) {
+    EXPECT_TRUE(payloads.empty());  // SQLite has nothing to listen to
+    return;
+  }
+  database_->Apply([](Session& s) {
+    for (const char* payload : {"first", "second"}) {
+      s.Scalar(Query("SELECT count(*) FROM (SELECT pg_notify('rapport_test_payloads', ")
+                   .Param(payload)
+                   .Sql(")) AS n"));
+    }
+  });
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (payloads.size() < 2 && std::chrono::steady_clock::now() < deadline) {
+    listener.Wait(std::chrono::milliseconds(100), &payloads);
+  }
+  EXPECT_EQ(payloads, (std::vector<std::string>{"first", "second"}));
+  EXPECT_FALSE(listener.Wait(std::chrono::milliseconds(50)));  // all consumed
 }
 
 TEST_P(DatabaseTest, KeysetPagesVisitEveryRowOnce) {
