@@ -34,6 +34,10 @@
 #include "timeline/timeline_service.hpp"
 #include "email/email_routes.hpp"
 #include "email/email_service.hpp"
+#include "orders/order_routes.hpp"
+#include "orders/order_service.hpp"
+#include "segments/segment_routes.hpp"
+#include "segments/segment_service.hpp"
 #include "core/time.hpp"
 #include "http/server.hpp"
 #include "jobs/job_queue.hpp"
@@ -145,6 +149,8 @@ struct Application::Services {
         ticket_timeline(database.engine()),
         timeline(database, customers, {&interaction_timeline, &ticket_timeline}),
         emails(database, customers, MailSettingsOf(config)),
+        orders(database, customers, config.currency),
+        segments(database, customers),
         transfer(database, customers, users),
         portal(database, auth, customers, emails, config.public_url),
         notifications(database, users, customers, interactions, emails, StreamOptionsOf(config),
@@ -183,6 +189,8 @@ struct Application::Services {
   tickets::TicketTimelineSource ticket_timeline;
   timeline::TimelineService timeline;
   email::EmailService emails;
+  orders::OrderService orders;
+  segments::SegmentService segments;
   transfer::TransferService transfer;
   portal::PortalService portal;
   notifications::NotificationService notifications;
@@ -223,6 +231,8 @@ Application::Application(Config config, db::Database& database,
   interactions::RegisterInteractionRoutes(s.router, s.interactions);
   tickets::RegisterTicketRoutes(s.router, s.tickets);
   timeline::RegisterTimelineRoutes(s.router, s.timeline);
+  orders::RegisterOrderRoutes(s.router, s.orders);
+  segments::RegisterSegmentRoutes(s.router, s.segments);
   transfer::RegisterTransferRoutes(s.router, s.transfer,
                                    {.max_import_bytes = s.config.max_import_bytes});
   s.auth.AcceptKind(std::string(portal::PortalService::kPrincipalKind),

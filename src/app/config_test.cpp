@@ -35,7 +35,7 @@ TEST(ConfigTest, RejectsBadValuesByName) {
 TEST(ConfigTest, JobSettings) {
   auto defaults = LoadConfig({});
   ASSERT_TRUE(defaults);
-  EXPECT_EQ(defaults->job_workers, 2);
+  EXPECT_EQ(defaults->job_workers, 8);
   EXPECT_EQ(defaults->job_poll_ms, 500);
   EXPECT_EQ(defaults->job_retention_days, 7);
   EXPECT_EQ(defaults->maintenance_interval, 3600);

@@ -48,6 +48,13 @@ nlohmann::json JsonOrNull(const std::optional<T>& value) {
   return value ? nlohmann::json(*value) : nlohmann::json(nullptr);
 }
 
+// How deep Object() values may nest ({"a": {"b": 1}} is 2).
+constexpr int kMaxObjectNesting = 32;
+
+// The nesting depth of `value` (a scalar is 0, [] and {} are 1), counted without recursion,
+// so any document can be measured; stops counting above `limit` and returns limit + 1.
+int NestingDepth(const nlohmann::json& value, int limit);
+
 struct TextRule {
   std::size_t min = 0;
   std::size_t max = 1000;
@@ -82,7 +89,12 @@ class JsonReader {
   Field<int64_t> Money(std::string_view key);  // minor units
   Field<std::vector<std::string>> TextList(std::string_view key, std::size_t max_items,
                                            TextRule item_rule = {});
-  Field<nlohmann::json> Object(std::string_view key);  // any JSON object
+  // Any JSON object nested at most kMaxObjectNesting levels deep (deeper values are refused
+  // before they are copied: copying, comparing and printing a document recurse).
+  Field<nlohmann::json> Object(std::string_view key);
+  // The value of `key` as it is (nullptr when absent), marked as known, for a caller that
+  // checks it itself. Nothing is copied, so it also suits deep values.
+  const nlohmann::json* Raw(std::string_view key) { return Take(key); }
 
   // Reports `key` as required when it is absent or null (an invalid value already has its
   // own problem).

@@ -313,6 +313,30 @@ core::Result<CustomerFilter> ParseCustomerFilter(const ParamLookup& param) {
   }
   filter.tag = text("tag");
   filter.q = text("q");
+  if (auto given = text("filter")) {
+    auto document = nlohmann::json::parse(*given, nullptr, /*allow_exceptions=*/false);
+    if (document.is_discarded()) {
+      core::Error error =
+          core::Error::BadRequest("filter", "must be a rule group as JSON (URL-encoded)");
+      error.detail = "invalid query parameter 'filter': must be a rule group as JSON (URL-encoded)";
+      return error;
+    }
+    auto rule = rules::ParseRules(document);
+    if (!rule) {
+      // Each problem of the tree, named by its path inside the filter.
+      auto problem = [](const core::FieldError& e) {
+        return e.field.empty() ? e.message : fmt::format("{}: {}", e.field, e.message);
+      };
+      const auto& problems = rule.error().errors;
+      core::Error error = core::Error::BadRequest("filter", problem(problems.front()));
+      error.detail = fmt::format("invalid query parameter 'filter': {}", problem(problems.front()));
+      for (std::size_t i = 1; i < problems.size(); ++i) {
+        error.errors.push_back({"filter", problem(problems[i])});
+      }
+      return error;
+    }
+    filter.rules.push_back(std::move(*rule));
+  }
   return filter;
 }
 

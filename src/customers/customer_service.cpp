@@ -238,6 +238,20 @@ core::Status CustomerService::Delete(const core::Principal& who, std::string_vie
   });
 }
 
+void CustomerService::SetPurchaseStats(db::Session& tx, std::string_view id,
+                                       const PurchaseStats& stats) {
+  store_.SetPurchaseStats(tx, id, stats);
+}
+
+core::Result<std::vector<std::string>> CustomerService::MatchingIds(
+    db::Session& session, const core::Principal& who, const CustomerFilter& filter,
+    std::string_view after_id, int limit) {
+  if (auto allowed = RequireStaff(who); !allowed) return allowed.error();
+  std::optional<std::string> visible_to;
+  if (who.is_agent()) visible_to = who.id;
+  return store_.MatchingIds(session, filter, visible_to, after_id, limit);
+}
+
 core::Result<std::vector<StatusChange>> CustomerService::StatusHistory(const core::Principal& who,
                                                                        std::string_view id) {
   if (!core::IsUuid(id)) return core::Error::NotFound("customer", id);

@@ -94,6 +94,15 @@ class CustomerService {
   static void AppendVisibleFilter(db::Query& query, const core::Principal& who,
                                   std::string_view customer_id_column);
 
+  // Stores what the customer's orders add up to; bumps its version and updated_at.
+  void SetPurchaseStats(db::Session& tx, std::string_view id, const PurchaseStats& stats);
+  // Up to `limit` ids, in id order after `after_id` ("" for the first batch), of the
+  // customers `who` may see that match `filter`: an audience walked in batches.
+  core::Result<std::vector<std::string>> MatchingIds(db::Session& session,
+                                                     const core::Principal& who,
+                                                     const CustomerFilter& filter,
+                                                     std::string_view after_id, int limit);
+
  private:
   // The customer if `who` may see it, else NotFound; with `lock`, its row held until the
   // transaction of `session` ends.

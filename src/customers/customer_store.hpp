@@ -51,6 +51,16 @@ class CustomerStore {
   // Oldest first.
   std::vector<StatusChange> StatusHistory(db::Session& session, std::string_view id) const;
 
+  // Writes the order-derived columns (bumping version and updated_at).
+  void SetPurchaseStats(db::Session& session, std::string_view id,
+                        const PurchaseStats& stats) const;
+
+  // Up to `limit` ids of customers matching `filter` (and `visible_to`, as List), in id
+  // order, after `after_id` (none when empty).
+  std::vector<std::string> MatchingIds(db::Session& session, const CustomerFilter& filter,
+                                       const std::optional<std::string>& visible_to,
+                                       std::string_view after_id, int limit) const;
+
   // A page of customers matching `filter`; with `visible_to`, only customers owned by that
   // user or by nobody.
   CustomerPage List(db::Session& session, const CustomerFilter& filter,

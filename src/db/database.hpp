@@ -191,6 +191,21 @@ class Session {
   std::vector<std::pair<const void*, std::function<void()>>> after_commit_;
 };
 
+// While it lives, PostgreSQL plans every statement on `session` for the values it is run
+// with. (A prepared statement is otherwise planned once, generically, after five runs; for
+// ad-hoc filters whose best plan depends on the values — a 7-day window or all time — that
+// plan can be far worse.) Nothing on SQLite.
+class CustomPlans {
+ public:
+  explicit CustomPlans(Session& session);
+  ~CustomPlans();
+  CustomPlans(const CustomPlans&) = delete;
+  CustomPlans& operator=(const CustomPlans&) = delete;
+
+ private:
+  Session* session_ = nullptr;  // null on SQLite
+};
+
 // A failed statement. The message is the engine's own; the SQL text and bound values are left
 // out, so it can be logged without leaking what was written.
 class DatabaseError : public std::runtime_error {

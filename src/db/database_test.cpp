@@ -296,6 +296,33 @@ TEST_P(DatabaseTest, KeysetPagesVisitEveryRowOnce) {
   EXPECT_EQ(seen.size(), 57u);
 }
 
+TEST_P(DatabaseTest, SqliteReadsThroughAMemoryMap) {
+  if (GetParam() != Engine::kSqlite) GTEST_SKIP() << "SQLite only";
+  EXPECT_GT(database_->Read([](Session& s) { return s.Scalar(Query("PRAGMA mmap_size")); }), 0);
+}
+
+TEST_P(DatabaseTest, CustomPlansLastAsLongAsTheirScope) {
+  database_->Read([&](Session& s) {
+    auto mode = [&] {
+      std::string value;
+      s.First(Query("SELECT current_setting('plan_cache_mode')"),
+              [&](const Row& row) { value = row.TextAt(0); });
+      return value;
+    };
+    if (GetParam() == Engine::kSqlite) {
+      CustomPlans plans(s);  // nothing to do, and nothing breaks
+      return 0;
+    }
+    EXPECT_EQ(mode(), "auto");
+    {
+      CustomPlans plans(s);
+      EXPECT_EQ(mode(), "force_custom_plan");
+    }
+    EXPECT_EQ(mode(), "auto");
+    return 0;
+  });
+}
+
 TEST_P(DatabaseTest, ReadPageFollowsCursorsAndCounts) {
   database_->Apply([&](Session& s) {
     for (int i = 0; i < 23; ++i) Insert(s, "id" + std::to_string(100 + i), i % 4);
