@@ -323,10 +323,11 @@ void NotificationService::OnInteractionChanged(db::Session& tx,
                                                const interactions::Interaction* before,
                                                const interactions::Interaction* after) {
   const auto old_reminder = ReminderOf(before);
-  auto new_reminder = ReminderOf(after);
   const core::Timestamp now = core::Now();
   // A reminder for a time already past is no use: the interaction has begun.
-  if (new_reminder && new_reminder->scheduled_at <= now) new_reminder.reset();
+  const auto wanted = ReminderOf(after);
+  const std::optional<Reminder> new_reminder =
+      wanted && wanted->scheduled_at > now ? wanted : std::nullopt;
   if (old_reminder && (!new_reminder || old_reminder->key != new_reminder->key)) {
     jobs::Cancel(tx, old_reminder->key);  // false when it already ran: the handler checks
   }
