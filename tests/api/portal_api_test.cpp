@@ -291,7 +291,7 @@ TEST_F(PortalApiTest, CustomersRaiseAndFollowOnlyTheirOwnTickets) {
         client().Get(their_path + "/comments"),
         client().Post(their_path + "/comments", {{"body", "Me too"}})}) {
     EXPECT_EQ(response.status, 404) << response;
-    EXPECT_EQ(response.headers["Content-Type"], "application/problem+json");
+    EXPECT_EQ(response.headers.at("Content-Type"), "application/problem+json");
   }
   EXPECT_EQ(client().Get(std::string("/api/v1/portal/tickets/") + kUnknownId).status, 404);
   EXPECT_EQ(client().Get("/api/v1/portal/tickets/not-a-uuid").status, 404);
