@@ -434,10 +434,14 @@ TEST_F(NotificationStreamLimitsApiTest, ClientsThatLeaveFreeTheirPlacesAndLimits
     EXPECT_EQ(OpenStreams(metrics), 3);
   }  // every client hangs up
   ASSERT_TRUE(WaitUntil([&] { return OpenStreams(metrics) == 0; })) << OpenStreams(metrics);
-  // Many clients that connect and vanish at once leave nothing behind.
+  // Many clients that connect and vanish at once leave nothing behind. A client that left is
+  // noticed at the next write (a heartbeat), so until then its place is taken: 429.
   for (int i = 0; i < 20; ++i) {
     SseClient gone(server().port(), "/api/v1/notifications/stream", as_agent);
-    if (i % 2 == 0) ASSERT_EQ(gone.Status(), 200);
+    if (i % 2 == 0) {
+      const int status = gone.Status();
+      EXPECT_TRUE(status == 200 || status == 429) << status << "\n" << gone.head();
+    }
   }
   ASSERT_TRUE(WaitUntil([&] { return OpenStreams(metrics) == 0; })) << OpenStreams(metrics);
   SseClient again(server().port(), "/api/v1/notifications/stream", as_agent);
