@@ -14,6 +14,7 @@
 #include "app/config.hpp"
 #include "app/progress.hpp"
 #include "app/seed.hpp"
+#include "app/transfer_commands.hpp"
 #include "auth/auth_service.hpp"
 #include "core/principal.hpp"
 #include "db/migrations.hpp"
@@ -129,6 +130,32 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(int64_t{1}, int64_t{100'000'000}))
       ->capture_default_str();
 
+  auto* import = cli.add_subcommand("import", "import records from a file");
+  import->require_subcommand(1);
+  auto* import_customers =
+      import->add_subcommand("customers", "import customers from CSV, a JSON array or NDJSON");
+  common(import_customers);
+  rapport::app::ImportCommand import_command;
+  import_command.resource = "customers";
+  import_customers->add_option("FILE", import_command.file, "the file to read ('-': stdin)")
+      ->required();
+  import_customers->add_option("--format", import_command.format,
+                               "csv, json or ndjson (default: from the file name, else csv)");
+  import_customers->add_option("--mode", import_command.mode,
+                               "insert (default) or upsert (match on email)");
+  import_customers->add_flag("--dry-run", import_command.dry_run,
+                             "check every row against the database, write nothing");
+
+  auto* export_command_line = cli.add_subcommand("export", "export records to standard output");
+  common(export_command_line);
+  rapport::app::ExportCommand export_command;
+  export_command_line->add_option("RESOURCE", export_command.resource, "what to export: customers")
+      ->required();
+  export_command_line->add_option("--format", export_command.format, "csv (default), json or ndjson");
+  export_command_line->add_flag("--bom", export_command.bom, "start a CSV with a UTF-8 byte order mark");
+  export_command_line->add_option("--where", export_command.where,
+                                  "a list filter as NAME=VALUE (status=lead, tag=vip, ...); repeatable");
+
   auto* routes = cli.add_subcommand("routes", "print every HTTP route (METHOD PATH)");
   routes->group("");  // internal: used to check the OpenAPI document
 
@@ -162,6 +189,12 @@ int main(int argc, char** argv) {
     }
     if (user->got_subcommand(user_create)) {
       return CreateUser(config, email, name, role, password);
+    }
+    if (import->got_subcommand(import_customers)) {
+      return rapport::app::RunImport(config, import_command);
+    }
+    if (cli.got_subcommand(export_command_line)) {
+      return rapport::app::RunExport(config, export_command);
     }
     if (cli.got_subcommand(seed)) {
       auto database = rapport::app::OpenDatabase(config);

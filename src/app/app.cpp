@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <stdexcept>
@@ -49,6 +50,12 @@
 #include "jobs/maintenance.hpp"
 #include "oidc/oidc_routes.hpp"
 #include "oidc/oidc_service.hpp"
+#include "notifications/notification_routes.hpp"
+#include "notifications/notification_service.hpp"
+#include "portal/portal_routes.hpp"
+#include "portal/portal_service.hpp"
+#include "transfer/transfer_routes.hpp"
+#include "transfer/transfer_service.hpp"
 
 namespace rapport::app {
 
@@ -173,9 +180,21 @@ struct Application::Services {
         segments(database, customers),
         oidc(database, auth, OidcSettings(config), log),
         ai(AiSettingsOf(config), customers, &timeline, log),
+        transfer(database, customers, users),
+        portal(database, auth, customers, emails, config.public_url),
+        notifications(database, users, customers, interactions, emails, StreamOptionsOf(config),
+                      log),
         idempotency(database),
         jobs(database),
         job_queue(database, QueueOptionsOf(config), log) {}
+
+  static notifications::StreamOptions StreamOptionsOf(const Config& config) {
+    notifications::StreamOptions options;
+    options.max_streams = config.sse_max_streams;
+    options.max_streams_per_user = config.sse_max_streams_per_user;
+    options.heartbeat = std::chrono::seconds(config.sse_heartbeat);
+    return options;
+  }
 
   static jobs::QueueOptions QueueOptionsOf(const Config& config) {
     jobs::QueueOptions options;
@@ -205,6 +224,9 @@ struct Application::Services {
   segments::SegmentService segments;
   oidc::OidcService oidc;
   ai::AiService ai;
+  transfer::TransferService transfer;
+  portal::PortalService portal;
+  notifications::NotificationService notifications;
   DbIdempotencyStore idempotency;
   jobs::JobService jobs;
   // Capabilities register their handlers here before Serve() starts it.
@@ -246,6 +268,20 @@ Application::Application(Config config, db::Database& database,
   segments::RegisterSegmentRoutes(s.router, s.segments);
   oidc::RegisterOidcRoutes(s.router, s.oidc);
   ai::RegisterAiRoutes(s.router, s.ai);
+  transfer::RegisterTransferRoutes(s.router, s.transfer,
+                                   {.max_import_bytes = s.config.max_import_bytes});
+  s.auth.AcceptKind(std::string(portal::PortalService::kPrincipalKind),
+                    [&portal = s.portal](db::Session& session, std::string_view id) {
+                      return portal.Resolve(session, id);
+                    });
+  s.portal.RegisterJobs(s.job_queue);
+  portal::RegisterPortalRoutes(s.router, s.portal, s.tickets, s.interactions);
+  s.notifications.Attach(s.interactions, s.tickets, s.emails);
+  s.notifications.RegisterJobs(s.job_queue);
+  notifications::RegisterNotificationRoutes(s.router, s.notifications);
+  s.metrics.AddGauge("rapport_notification_streams",
+                     "Notification streams (Server-Sent Events) open in this process.",
+                     [&n = s.notifications] { return static_cast<double>(n.open_streams()); });
   s.metrics.AddGauge("rapport_db_pool_connections", "Database connections in the pool.",
                      [size = s.config.db_pool] { return static_cast<double>(size); });
 }
@@ -270,6 +306,9 @@ int Application::Serve() {
   options.threads = s.config.threads;
   options.write_threads = s.config.write_threads;
   options.trusted_proxies = s.config.trusted_proxies;
+  // RESTinio holds a body in memory before any route sees it: read no more than the largest
+  // body a route takes (an import), and no less than the 64 MiB that was always read.
+  options.max_body_bytes = std::max<std::size_t>(options.max_body_bytes, s.config.max_import_bytes);
   options.ip_rate = s.config.rate_limit;
   options.ip_burst = s.config.rate_limit * 2;
   options.principal_rate = s.config.rate_limit / 2;
@@ -280,6 +319,7 @@ int Application::Serve() {
                       &s.idempotency, s.metrics, s.log);
   const int port = server.Start();
   s.job_queue.Start();
+  s.notifications.Start();
   LogEvent(*s.log, {{"event", "listening"},
                     {"host", s.config.host},
                     {"port", port},
@@ -287,6 +327,7 @@ int Application::Serve() {
   int signal = 0;
   sigwait(&signals, &signal);
   LogEvent(*s.log, {{"event", "stopping"}, {"signal", signal}});
+  s.notifications.Stop();  // open streams end within a second
   server.Stop();
   s.job_queue.Stop();  // running jobs finish, claimed ones go back to the queue
   return 0;

@@ -36,6 +36,10 @@ const std::map<std::string, std::string>& ConfigNames() {
       {"RAPPORT_JOB_POLL_MS", "milliseconds between job-table polls when no wake-up arrives"},
       {"RAPPORT_JOB_RETENTION_DAYS", "days that done jobs are kept before the purge"},
       {"RAPPORT_MAINTENANCE_INTERVAL", "seconds between runs of the maintenance purge"},
+      {"RAPPORT_MAX_IMPORT_BYTES", "largest import body over HTTP: bytes, or with K, M or G (1M to 1G)"},
+      {"RAPPORT_SSE_MAX_STREAMS", "notification streams open at once in this process (each a thread)"},
+      {"RAPPORT_SSE_MAX_STREAMS_PER_USER", "notification streams one user may have open here"},
+      {"RAPPORT_SSE_HEARTBEAT", "seconds between keep-alive comments on an idle notification stream"},
       {"RAPPORT_SMTP_URL", "smtp://host:port or smtps://host:port"},
       {"RAPPORT_SMTP_HOST", "SMTP host"},
       {"RAPPORT_SMTP_PORT", "SMTP port"},
@@ -94,6 +98,29 @@ core::Status ReadFile(const std::string& path, std::map<std::string, std::string
 bool ParseSize(const std::string& text, long min, long max, long& out) {
   auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
   return ec == std::errc() && ptr == text.data() + text.size() && out >= min && out <= max;
+}
+
+// A byte count, optionally with a binary unit: 1048576, 1024K, 64M, 1G.
+bool ParseBytes(std::string text, long min, long max, long& out) {
+  long unit = 1;
+  if (!text.empty()) {
+    switch (std::toupper(static_cast<unsigned char>(text.back()))) {
+      case 'K':
+        unit = 1L << 10;
+        break;
+      case 'M':
+        unit = 1L << 20;
+        break;
+      case 'G':
+        unit = 1L << 30;
+        break;
+    }
+    if (unit > 1) text.pop_back();
+  }
+  long n = 0;
+  if (!ParseSize(text, 0, max, n) || n > max / unit) return false;
+  out = n * unit;
+  return out >= min && out <= max;
 }
 
 }  // namespace
@@ -180,6 +207,20 @@ core::Result<Config> LoadConfig(const std::map<std::string, std::string>& flags)
     } else if (key == "RAPPORT_MAINTENANCE_INTERVAL") {
       if (!ParseSize(value, 1, 604800, n)) errors.push_back({key, "must be 1 to 604800"});
       config.maintenance_interval = static_cast<int>(n);
+    } else if (key == "RAPPORT_MAX_IMPORT_BYTES") {
+      if (!ParseBytes(value, 1L << 20, 1L << 30, n)) {
+        errors.push_back({key, "must be 1M to 1G (bytes, or with K, M or G)"});
+      }
+      config.max_import_bytes = static_cast<std::size_t>(n);
+    } else if (key == "RAPPORT_SSE_MAX_STREAMS") {
+      if (!ParseSize(value, 1, 10000, n)) errors.push_back({key, "must be 1 to 10000"});
+      config.sse_max_streams = static_cast<int>(n);
+    } else if (key == "RAPPORT_SSE_MAX_STREAMS_PER_USER") {
+      if (!ParseSize(value, 1, 100, n)) errors.push_back({key, "must be 1 to 100"});
+      config.sse_max_streams_per_user = static_cast<int>(n);
+    } else if (key == "RAPPORT_SSE_HEARTBEAT") {
+      if (!ParseSize(value, 1, 60, n)) errors.push_back({key, "must be 1 to 60"});
+      config.sse_heartbeat = static_cast<int>(n);
     } else if (key == "RAPPORT_LOG_LEVEL") {
       if (value != "debug" && value != "info" && value != "warn" && value != "error") {
         errors.push_back({key, "must be debug, info, warn or error"});

@@ -73,6 +73,26 @@ TEST(ConfigTest, ChecksTheAiSettings) {
   EXPECT_EQ(good->extra.at("RAPPORT_AI_CONCURRENCY"), "2");
 }
 
+TEST(ConfigTest, NotificationStreamSettings) {
+  auto defaults = LoadConfig({});
+  ASSERT_TRUE(defaults);
+  EXPECT_EQ(defaults->sse_max_streams, 100);
+  EXPECT_EQ(defaults->sse_max_streams_per_user, 5);
+  EXPECT_EQ(defaults->sse_heartbeat, 5);
+  auto set = LoadConfig({{"RAPPORT_SSE_MAX_STREAMS", "3"},
+                         {"RAPPORT_SSE_MAX_STREAMS_PER_USER", "1"},
+                         {"RAPPORT_SSE_HEARTBEAT", "1"}});
+  ASSERT_TRUE(set);
+  EXPECT_EQ(set->sse_max_streams, 3);
+  EXPECT_EQ(set->sse_max_streams_per_user, 1);
+  EXPECT_EQ(set->sse_heartbeat, 1);
+  auto bad = LoadConfig({{"RAPPORT_SSE_MAX_STREAMS", "0"},
+                         {"RAPPORT_SSE_MAX_STREAMS_PER_USER", "many"},
+                         {"RAPPORT_SSE_HEARTBEAT", "61"}});
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().errors.size(), 3u);
+}
+
 TEST(ConfigTest, DefaultsMatchTheContract) {
   auto config = LoadConfig({});
   ASSERT_TRUE(config);

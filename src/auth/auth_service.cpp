@@ -87,33 +87,60 @@ TokenPair AuthService::IssueTokens(db::Session& session, std::string_view kind,
   return pair;
 }
 
-LoginOutcome AuthService::Login(std::string_view email, std::string_view password,
-                                std::string_view ip) {
-  const std::string email_key = core::ToLowerAscii(email);
-  const core::Timestamp now = core::Now();
-  const std::string window_start = At(now - std::chrono::minutes(kLoginWindowMinutes));
-
-  struct Throttle {
+core::Result<int64_t> AuthService::LoginFailures(std::string_view email_key,
+                                                std::string_view ip) {
+  const std::string window_start =
+      At(core::Now() - std::chrono::minutes(kLoginWindowMinutes));
+  struct Counts {
     int64_t by_email = 0;
     int64_t by_ip = 0;
-    std::string oldest;
   };
-  auto throttle = database_.Read([&](db::Session& session) {
-    Throttle t;
-    t.by_email = session.Scalar(db::Query("SELECT count(*) FROM login_failures WHERE email = ")
+  auto counts = database_.Read([&](db::Session& session) {
+    Counts c;
+    c.by_email = session.Scalar(db::Query("SELECT count(*) FROM login_failures WHERE email = ")
                                     .Param(email_key)
                                     .Sql(" AND failed_at >= ")
                                     .Param(window_start));
-    t.by_ip = session.Scalar(db::Query("SELECT count(*) FROM login_failures WHERE ip = ")
+    c.by_ip = session.Scalar(db::Query("SELECT count(*) FROM login_failures WHERE ip = ")
                                  .Param(ip)
                                  .Sql(" AND failed_at >= ")
                                  .Param(window_start));
-    return t;
+    return c;
   });
-  LoginOutcome outcome;
-  if (throttle.by_email >= kMaxFailuresPerEmail || throttle.by_ip >= kMaxFailuresPerIp) {
+  if (counts.by_email >= kMaxFailuresPerEmail || counts.by_ip >= kMaxFailuresPerIp) {
     // Conservative: the window is a sliding one, so the budget comes back within it.
-    outcome.result = core::Error::TooManyRequests(kLoginWindowMinutes * 60);
+    return core::Error::TooManyRequests(kLoginWindowMinutes * 60);
+  }
+  return counts.by_email;
+}
+
+std::chrono::milliseconds AuthService::RecordLoginFailure(std::string_view email_key,
+                                                          std::string_view ip, int64_t earlier) {
+  const core::Timestamp now = core::Now();
+  const std::string window_start = At(now - std::chrono::minutes(kLoginWindowMinutes));
+  database_.Apply([&](db::Session& session) {
+    session.Exec(db::Query("DELETE FROM login_failures WHERE email = ")
+                     .Param(email_key)
+                     .Sql(" AND failed_at < ")
+                     .Param(window_start));
+    session.Exec(db::Query("INSERT INTO login_failures (email, ip, failed_at) VALUES (")
+                     .Param(email_key)
+                     .Sql(", ")
+                     .Param(ip)
+                     .Sql(", ")
+                     .Param(At(now))
+                     .Sql(")"));
+  });
+  return std::chrono::milliseconds(std::min<int64_t>(3000, 200 * (earlier + 1)));
+}
+
+LoginOutcome AuthService::Login(std::string_view email, std::string_view password,
+                                std::string_view ip) {
+  const std::string email_key = core::ToLowerAscii(email);
+  LoginOutcome outcome;
+  auto failures = LoginFailures(email_key, ip);
+  if (!failures) {
+    outcome.result = failures.error();
     return outcome;
   }
 
@@ -122,22 +149,8 @@ LoginOutcome AuthService::Login(std::string_view email, std::string_view passwor
   // which emails have accounts.
   const bool password_ok = VerifyPassword(user ? user->password_hash : DummyHash(), password);
   if (!user || !password_ok || !user->active) {
-    database_.Apply([&](db::Session& session) {
-      session.Exec(db::Query("DELETE FROM login_failures WHERE email = ")
-                       .Param(email_key)
-                       .Sql(" AND failed_at < ")
-                       .Param(window_start));
-      session.Exec(db::Query("INSERT INTO login_failures (email, ip, failed_at) VALUES (")
-                       .Param(email_key)
-                       .Sql(", ")
-                       .Param(ip)
-                       .Sql(", ")
-                       .Param(At(now))
-                       .Sql(")"));
-    });
+    outcome.delay = RecordLoginFailure(email_key, ip, *failures);
     outcome.result = core::Error::Unauthorized("invalid email or password");
-    outcome.delay = std::chrono::milliseconds(
-        std::min<int64_t>(3000, 200 * (throttle.by_email + 1)));
     return outcome;
   }
   auto tokens = database_.Write([&](db::Session& session) -> core::Result<TokenPair> {
@@ -158,7 +171,12 @@ core::Result<std::pair<TokenPair, User>> AuthService::SignInVerifiedEmail(std::s
       });
 }
 
-core::Result<TokenPair> AuthService::Refresh(std::string_view refresh_token) {
+void AuthService::AcceptKind(std::string kind, PrincipalResolver resolver) {
+  resolvers_[std::move(kind)] = std::move(resolver);
+}
+
+core::Result<TokenPair> AuthService::Refresh(std::string_view refresh_token,
+                                             std::string_view kind) {
   const std::string hash = HashOpaqueToken(refresh_token);
   const std::string now = At(core::Now());
   const core::Error invalid = core::Error::Unauthorized("the refresh token is not valid");
@@ -177,7 +195,9 @@ core::Result<TokenPair> AuthService::Refresh(std::string_view refresh_token) {
                                     row.Text("principal_id"), row.Text("expires_at"),
                                     row.OptText("used_at"), row.OptText("revoked_at")};
                   });
-    if (!stored || stored->revoked_at || stored->expires_at <= now) return invalid;
+    if (!stored || stored->kind != kind || stored->revoked_at || stored->expires_at <= now) {
+      return invalid;
+    }
     // Claim the token atomically: of two concurrent refreshes only one changes the row.
     const int64_t claimed = session.Exec(db::Query("UPDATE refresh_tokens SET used_at = ")
                                              .Param(now)
@@ -193,6 +213,9 @@ core::Result<TokenPair> AuthService::Refresh(std::string_view refresh_token) {
       auto user = users_.FindById(session, stored->id);
       if (!user || !user->active) return invalid;
       role = core::RoleName(user->role);
+    } else {
+      auto resolver = resolvers_.find(stored->kind);
+      if (resolver == resolvers_.end() || !resolver->second(session, stored->id)) return invalid;
     }
     return IssueTokens(session, stored->kind, stored->id, role, stored->family);
   });
@@ -211,7 +234,7 @@ core::Result<TokenPair> AuthService::Refresh(std::string_view refresh_token) {
   return result;
 }
 
-void AuthService::Logout(std::string_view refresh_token) {
+void AuthService::Logout(std::string_view refresh_token, std::string_view kind) {
   const std::string hash = HashOpaqueToken(refresh_token);
   database_.Apply([&](db::Session& session) {
     session.Exec(db::Query("UPDATE refresh_tokens SET revoked_at = ")
@@ -219,6 +242,8 @@ void AuthService::Logout(std::string_view refresh_token) {
                      .Sql(" WHERE revoked_at IS NULL AND family_id IN (SELECT family_id FROM "
                           "refresh_tokens WHERE token_hash = ")
                      .Param(hash)
+                     .Sql(" AND principal_kind = ")
+                     .Param(kind)
                      .Sql(")"));
   });
 }
@@ -258,14 +283,36 @@ core::Result<core::Principal> AuthService::Authenticate(std::string_view access_
   const int64_t now = UnixSeconds(core::Now());
   auto claims = Verify(access_token, now);
   if (!claims) return core::Error::Unauthorized("the access token is not valid or has expired");
+  const auto clock_now = std::chrono::steady_clock::now();
+  if (claims->kind != "user") {
+    auto resolver = resolvers_.find(claims->kind);
+    if (resolver == resolvers_.end()) {
+      return core::Error::Unauthorized("the access token is not valid");
+    }
+    const std::string key = claims->kind + ":" + claims->subject;
+    std::optional<CachedPrincipal> cached;
+    {
+      std::lock_guard lock(cache_mutex_);
+      auto it = others_.find(key);
+      if (it != others_.end() && it->second.expires > clock_now) cached = it->second;
+    }
+    if (!cached) {
+      cached = CachedPrincipal{
+          database_.Read([&](db::Session& session) {
+            return resolver->second(session, claims->subject);
+          }),
+          clock_now + kCacheTtl};
+      std::lock_guard lock(cache_mutex_);
+      if (others_.size() > 100000) others_.clear();
+      others_[key] = *cached;
+    }
+    if (!cached->principal) return core::Error::Unauthorized("the access token is not valid");
+    return *cached->principal;
+  }
   core::Principal principal;
   principal.id = claims->subject;
-  if (claims->kind != "user") {
-    return core::Error::Unauthorized("the access token is not valid");
-  }
   principal.kind = core::Principal::Kind::kUser;
 
-  const auto clock_now = std::chrono::steady_clock::now();
   {
     std::lock_guard lock(cache_mutex_);
     auto it = cache_.find(claims->subject);

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -51,14 +52,39 @@ class AuthService {
   // elsewhere (an OpenID Connect provider vouched for it). Forbidden when no user has the
   // email (accounts are not created this way), Unauthorized when the user is deactivated.
   core::Result<std::pair<TokenPair, User>> SignInVerifiedEmail(std::string_view email);
-  // Rotates a refresh token. Reusing a rotated token revokes its whole family.
-  core::Result<TokenPair> Refresh(std::string_view refresh_token);
-  // Revokes the family of the token; unknown tokens are ignored.
-  void Logout(std::string_view refresh_token);
+  // Rotates a refresh token issued to a principal of `kind` ("user" for staff); a token of
+  // another kind is Unauthorized and left untouched. Reusing a rotated token revokes its
+  // whole family.
+  core::Result<TokenPair> Refresh(std::string_view refresh_token, std::string_view kind = "user");
+  // Revokes the family of the token if it was issued to a principal of `kind`; other and
+  // unknown tokens are ignored.
+  void Logout(std::string_view refresh_token, std::string_view kind = "user");
 
-  // Verifies an access token and that its user is still active; the role comes from the
-  // user record (cached for a few seconds), so a demotion takes effect promptly.
+  // Verifies an access token and that its principal may still sign in: a staff user must be
+  // active (the role comes from the user record, cached for a few seconds, so a demotion
+  // takes effect promptly); other kinds are asked their resolver (AcceptKind), cached alike.
   core::Result<core::Principal> Authenticate(std::string_view access_token);
+
+  // The principal behind the token subject `id` of another kind than staff users, if that
+  // account may still sign in (else nullopt). Runs on `session`.
+  using PrincipalResolver =
+      std::function<std::optional<core::Principal>(db::Session& session, std::string_view id)>;
+  // Accepts access and refresh tokens of `kind` (the customer portal's "portal") from now
+  // on, checking their subject with `resolver`. Call before serving; not thread-safe against
+  // Authenticate.
+  void AcceptKind(std::string kind, PrincipalResolver resolver);
+
+  // Sign-in throttling, shared by every kind of sign-in (staff and portal): the failures of
+  // `email_key` within the last kLoginWindowMinutes, or TooManyRequests once that key has
+  // kMaxFailuresPerEmail or `ip` kMaxFailuresPerIp of them (also for a right password, until
+  // older failures leave the window). Keys of kinds other than staff carry a prefix
+  // ("portal:grace@example.com") so each kind has its own budget per email; the budget per
+  // IP is one for all.
+  core::Result<int64_t> LoginFailures(std::string_view email_key, std::string_view ip);
+  // Records a failed sign-in for `email_key` from `ip`; returns how long to hold the answer
+  // back, given the `earlier` failures LoginFailures reported: 200 ms per failure, at most 3 s.
+  std::chrono::milliseconds RecordLoginFailure(std::string_view email_key, std::string_view ip,
+                                               int64_t earlier);
 
   core::Result<User> Me(const core::Principal& principal);
   core::Result<User> UpdateMe(const core::Principal& principal, const UserChanges& changes);
@@ -79,6 +105,11 @@ class AuthService {
     core::Role role;
     std::chrono::steady_clock::time_point expires;
   };
+  // What a resolver said about a principal of another kind.
+  struct CachedPrincipal {
+    std::optional<core::Principal> principal;
+    std::chrono::steady_clock::time_point expires;
+  };
   // A token already verified, so a client's next requests skip the signature check.
   struct VerifiedToken {
     std::string subject;
@@ -93,6 +124,8 @@ class AuthService {
   std::mutex cache_mutex_;
   std::unordered_map<std::string, CachedUser> cache_;
   std::unordered_map<std::string, VerifiedToken> verified_;
+  std::unordered_map<std::string, CachedPrincipal> others_;  // by "<kind>:<id>"
+  std::unordered_map<std::string, PrincipalResolver> resolvers_;  // by kind; set before serving
 };
 
 }  // namespace rapport::auth

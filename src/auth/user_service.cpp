@@ -70,4 +70,14 @@ core::Status UserService::Deactivate(const core::Principal& who, std::string_vie
   return core::Ok{};
 }
 
+std::optional<User> UserService::Find(db::Session& session, std::string_view id) {
+  if (!core::IsUuid(id)) return std::nullopt;
+  return auth_.users().FindById(session, id);
+}
+
+std::vector<User> UserService::ActiveWithRoles(db::Session& session,
+                                               const std::vector<core::Role>& roles) {
+  return auth_.users().ActiveWithRoles(session, roles);
+}
+
 }  // namespace rapport::auth

@@ -1,6 +1,8 @@
 #pragma once
 
+#include <optional>
 #include <string_view>
+#include <vector>
 
 #include "auth/auth_service.hpp"
 #include "auth/user.hpp"
@@ -26,6 +28,12 @@ class UserService {
   core::Result<User> Update(const core::Principal& who, std::string_view id,
                             const UserChanges& changes, std::optional<int64_t> expected_version);
   core::Status Deactivate(const core::Principal& who, std::string_view id);
+
+  // --- For other capabilities (notifications), inside their `session` -------------------
+  // The user with this id, active or not; nullopt when there is none.
+  std::optional<User> Find(db::Session& session, std::string_view id);
+  // The active users with one of `roles`, by name.
+  std::vector<User> ActiveWithRoles(db::Session& session, const std::vector<core::Role>& roles);
 
  private:
   db::Database& database_;

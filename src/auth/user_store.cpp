@@ -56,6 +56,20 @@ std::optional<User> UserStore::FindByEmail(db::Session& session, std::string_vie
                  db::Query(kColumns).Sql(" WHERE lower(email) = ").Param(core::ToLowerAscii(email)));
 }
 
+std::vector<User> UserStore::ActiveWithRoles(db::Session& session,
+                                             const std::vector<core::Role>& roles) const {
+  std::vector<User> users;
+  if (roles.empty()) return users;
+  std::vector<std::string> names;
+  for (core::Role role : roles) names.emplace_back(core::RoleName(role));
+  session.ForEach(db::Query(kColumns)
+                      .Sql(" WHERE active = 1 AND role IN (")
+                      .ParamList(names)
+                      .Sql(") ORDER BY name, id"),
+                  [&](const db::Row& row) { users.push_back(FromRow(row)); });
+  return users;
+}
+
 int64_t UserStore::Count(db::Session& session) const {
   return session.Scalar(db::Query("SELECT count(*) FROM users"));
 }

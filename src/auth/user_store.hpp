@@ -3,6 +3,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "auth/user.hpp"
 #include "core/page.hpp"
@@ -20,6 +21,8 @@ class UserStore {
   // Case-insensitive.
   std::optional<User> FindByEmail(db::Session& session, std::string_view email) const;
   int64_t Count(db::Session& session) const;
+  // The active users with one of `roles`, by name.
+  std::vector<User> ActiveWithRoles(db::Session& session, const std::vector<core::Role>& roles) const;
   // Conflict on a duplicate email.
   core::Status Insert(db::Session& session, const User& user) const;
   // Writes name, role, active, notify_by_email, password_hash; bumps version and updated_at.

@@ -160,6 +160,10 @@ Field<std::vector<std::string>> JsonReader::TextList(std::string_view key, std::
       Fail(key, fmt::format("items must be {} to {} characters", item_rule.min, item_rule.max));
       return field;
     }
+    if (text.find('\0') != std::string::npos) {
+      Fail(key, "items must not contain NUL characters");
+      return field;
+    }
     items.push_back(std::move(text));
   }
   field.value = std::move(items);

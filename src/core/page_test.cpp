@@ -57,6 +57,17 @@ TEST(JsonReaderTest, TellsAbsentNullAndValueApart) {
   EXPECT_FALSE(in.Finish());
 }
 
+TEST(JsonReaderTest, RefusesNulCharactersInTextAndListItems) {
+  nlohmann::json body = {{"name", std::string("a\0b", 3)},
+                         {"tags", {"ok", std::string("x\0", 2)}}};
+  JsonReader in(body);
+  EXPECT_FALSE(in.Text("name").value);
+  EXPECT_FALSE(in.TextList("tags", 10).value);
+  auto error = in.Finish();
+  ASSERT_TRUE(error);
+  EXPECT_EQ(error->errors.size(), 2u);
+}
+
 TEST(JsonReaderTest, ParsesOnlyObjects) {
   nlohmann::json out;
   EXPECT_EQ(ParseJsonObject("{", out)->code, Code::kBadRequest);

@@ -17,8 +17,11 @@ core::Status RequireStaff(const core::Principal& who) {
 
 StatusChange MakeStatusChange(const core::Principal& who, const Customer& customer,
                               std::optional<std::string> from_status) {
-  return {core::NewId(), customer.id,      std::move(from_status),
-          customer.status, who.id,         customer.updated_at};
+  // A principal without an id (the command line) is recorded as nobody.
+  std::optional<std::string> changed_by;
+  if (!who.id.empty()) changed_by = who.id;
+  return {core::NewId(), customer.id, std::move(from_status), customer.status,
+          std::move(changed_by), customer.updated_at};
 }
 
 }  // namespace
@@ -103,6 +106,12 @@ core::Result<bool> CustomerService::LinkCompany(db::Session& tx, const CustomerI
 core::Result<Customer> CustomerService::Create(const core::Principal& who,
                                                const CustomerInput& input) {
   if (auto allowed = RequireStaff(who); !allowed) return allowed.error();
+  return database_.Write([&](db::Session& tx) { return Create(tx, who, input); });
+}
+
+core::Result<Customer> CustomerService::Create(db::Session& tx, const core::Principal& who,
+                                               const CustomerInput& input) {
+  if (auto allowed = RequireStaff(who); !allowed) return allowed.error();
   auto owner = OwnerOnCreate(who, input.owner_id);
   if (!owner) return owner.error();
 
@@ -112,12 +121,18 @@ core::Result<Customer> CustomerService::Create(const core::Principal& who,
   customer.owner_id = std::move(*owner);
   ApplyCustomerInput(input, customer);
 
-  return database_.Write([&](db::Session& tx) -> core::Result<Customer> {
-    if (auto linked = LinkCompany(tx, input, customer); !linked) return linked.error();
-    if (auto inserted = store_.Insert(tx, customer); !inserted) return inserted.error();
-    store_.RecordStatusChange(tx, MakeStatusChange(who, customer, std::nullopt));
-    return customer;
-  });
+  if (auto linked = LinkCompany(tx, input, customer); !linked) return linked.error();
+  if (auto inserted = store_.Insert(tx, customer); !inserted) return inserted.error();
+  store_.RecordStatusChange(tx, MakeStatusChange(who, customer, std::nullopt));
+  return customer;
+}
+
+std::optional<Customer> CustomerService::FindByEmail(db::Session& session,
+                                                     const core::Principal& who,
+                                                     std::string_view email) {
+  auto customer = store_.FindByEmail(session, email);
+  if (!customer || !CanSee(who, *customer)) return std::nullopt;
+  return customer;
 }
 
 core::Result<Customer> CustomerService::Get(const core::Principal& who, std::string_view id) {
@@ -153,49 +168,57 @@ core::Result<Customer> CustomerService::Update(const core::Principal& who, std::
                                                std::optional<int64_t> expected_version) {
   if (auto allowed = RequireStaff(who); !allowed) return allowed.error();
   if (!core::IsUuid(id)) return core::Error::NotFound("customer", id);
-  return database_.Write([&](db::Session& tx) -> core::Result<Customer> {
-    for (int attempt = 1;; ++attempt) {
-      auto found = Get(tx, who, id);
-      if (!found) return found.error();
-      Customer& customer = *found;
-      if (expected_version && *expected_version != customer.version) {
-        return core::Error::PreconditionFailed();
-      }
-      bool changed = false;
-      if (changes.owner_id.present) {
-        if (auto allowed = CheckOwnerChange(who, changes.owner_id); !allowed) {
-          return allowed.error();
-        }
-        if (changes.owner_id.value != customer.owner_id) {
-          customer.owner_id = changes.owner_id.value;
-          changed = true;
-        }
-      }
-      const std::string old_status = customer.status;
-      const bool tags_changed = changes.tags.present &&
-                                changes.tags.value.value_or(std::vector<std::string>{}) !=
-                                    customer.tags;
-      changed = ApplyCustomerInput(changes, customer) || changed;
-      auto linked = LinkCompany(tx, changes, customer);
-      if (!linked) return linked.error();
-      changed = *linked || changed;
-      if (!changed) return std::move(customer);
+  return database_.Write(
+      [&](db::Session& tx) { return Update(tx, who, id, changes, expected_version); });
+}
 
-      auto written = store_.Update(tx, customer, tags_changed);
-      if (!written) return written.error();
-      if (*written) {
-        if (customer.status != old_status) {
-          store_.RecordStatusChange(tx, MakeStatusChange(who, customer, old_status));
-        }
-        return std::move(customer);
+core::Result<Customer> CustomerService::Update(db::Session& tx, const core::Principal& who,
+                                               std::string_view id,
+                                               const CustomerInput& changes,
+                                               std::optional<int64_t> expected_version) {
+  if (auto allowed = RequireStaff(who); !allowed) return allowed.error();
+  if (!core::IsUuid(id)) return core::Error::NotFound("customer", id);
+  for (int attempt = 1;; ++attempt) {
+    auto found = Get(tx, who, id);
+    if (!found) return found.error();
+    Customer& customer = *found;
+    if (expected_version && *expected_version != customer.version) {
+      return core::Error::PreconditionFailed();
+    }
+    bool changed = false;
+    if (changes.owner_id.present) {
+      if (auto allowed = CheckOwnerChange(who, changes.owner_id); !allowed) {
+        return allowed.error();
       }
-      // Changed by someone else since we read it: stale for an If-Match, else read again.
-      if (expected_version) return core::Error::PreconditionFailed();
-      if (attempt == kWriteAttempts) {
-        return core::Error::Conflict("the customer is being changed concurrently; retry");
+      if (changes.owner_id.value != customer.owner_id) {
+        customer.owner_id = changes.owner_id.value;
+        changed = true;
       }
     }
-  });
+    const std::string old_status = customer.status;
+    const bool tags_changed = changes.tags.present &&
+                              changes.tags.value.value_or(std::vector<std::string>{}) !=
+                                  customer.tags;
+    changed = ApplyCustomerInput(changes, customer) || changed;
+    auto linked = LinkCompany(tx, changes, customer);
+    if (!linked) return linked.error();
+    changed = *linked || changed;
+    if (!changed) return std::move(customer);
+
+    auto written = store_.Update(tx, customer, tags_changed);
+    if (!written) return written.error();
+    if (*written) {
+      if (customer.status != old_status) {
+        store_.RecordStatusChange(tx, MakeStatusChange(who, customer, old_status));
+      }
+      return std::move(customer);
+    }
+    // Changed by someone else since we read it: stale for an If-Match, else read again.
+    if (expected_version) return core::Error::PreconditionFailed();
+    if (attempt == kWriteAttempts) {
+      return core::Error::Conflict("the customer is being changed concurrently; retry");
+    }
+  }
 }
 
 core::Status CustomerService::Delete(const core::Principal& who, std::string_view id,

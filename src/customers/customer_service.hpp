@@ -41,6 +41,14 @@ class CustomerService {
   // Creates the customer, finding or creating its company by name, and records its initial
   // status, all in one transaction.
   core::Result<Customer> Create(const core::Principal& who, const CustomerInput& input);
+  // The same inside the caller's write transaction `tx` (bulk writes: imports, batches).
+  // On an error the caller must undo what the call wrote (db::Session::Savepoint).
+  core::Result<Customer> Create(db::Session& tx, const core::Principal& who,
+                                const CustomerInput& input);
+
+  // The customer whose email is `email` (case-insensitive) if `who` may see it.
+  std::optional<Customer> FindByEmail(db::Session& session, const core::Principal& who,
+                                      std::string_view email);
 
   // The customer if `who` may see it, else NotFound.
   core::Result<Customer> Get(const core::Principal& who, std::string_view id);
@@ -62,6 +70,10 @@ class CustomerService {
   // Applies `changes` (a PATCH); records a status change. A PATCH that changes nothing
   // writes nothing and keeps the version.
   core::Result<Customer> Update(const core::Principal& who, std::string_view id,
+                                const CustomerInput& changes,
+                                std::optional<int64_t> expected_version);
+  // The same inside the caller's write transaction `tx`, as Create(tx, ...).
+  core::Result<Customer> Update(db::Session& tx, const core::Principal& who, std::string_view id,
                                 const CustomerInput& changes,
                                 std::optional<int64_t> expected_version);
 

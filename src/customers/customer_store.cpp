@@ -154,6 +154,15 @@ std::optional<Customer> CustomerStore::FindById(db::Session& session, std::strin
   return customer;
 }
 
+std::optional<Customer> CustomerStore::FindByEmail(db::Session& session,
+                                                   std::string_view email) const {
+  db::Query query("SELECT ");
+  query.Sql(kColumns).Sql(kFrom).Sql(" WHERE lower(c.email) = lower(").Param(email).Sql(")");
+  std::optional<Customer> customer;
+  session.First(query, [&](const db::Row& row) { customer = FromRow(row); });
+  return customer;
+}
+
 core::Status CustomerStore::Insert(db::Session& session, const Customer& c) const {
   db::Query query(
       "INSERT INTO customers (id, name, first_name, last_name, email, phone, company_id, status, "

@@ -25,6 +25,9 @@ class CustomerStore {
   std::optional<Customer> FindById(db::Session& session, std::string_view id,
                                    bool lock = false) const;
 
+  // The customer whose email equals `email` case-insensitively (as the unique index compares).
+  std::optional<Customer> FindByEmail(db::Session& session, std::string_view email) const;
+
   // Inserts the row and one customer_tags row per tag. Conflict naming `email` on a duplicate
   // email (case-insensitive); Invalid naming `owner_id` when the owner is not a user.
   core::Status Insert(db::Session& session, const Customer& customer) const;

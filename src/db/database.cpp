@@ -356,6 +356,14 @@ void Session::FirstRun(CachedStatement& entry, const Query& query,
   if (!entry.columns.empty()) StatementCache::Prepare(entry, query.sql(), described.size());
 }
 
+void Session::BeginSavepoint() { Exec(Query("SAVEPOINT rapport_savepoint")); }
+
+void Session::EndSavepoint(bool keep) {
+  // Same name at every depth: both engines address the innermost savepoint of that name.
+  if (!keep) Exec(Query("ROLLBACK TO SAVEPOINT rapport_savepoint"));
+  Exec(Query("RELEASE SAVEPOINT rapport_savepoint"));
+}
+
 bool Session::First(const Query& query, const std::function<void(const Row&)>& fn) {
   bool found = false;
   ForEach(query, [&](const Row& row) {
@@ -527,6 +535,7 @@ void ConfigureSqlite(soci::session& session, bool synchronous_full) {
 
 struct Database::PendingWrite {
   const std::function<bool(Session&)>* work;
+  bool alone = false;  // in a transaction of its own, not a savepoint of a group
   std::promise<void> done;
 };
 
@@ -560,6 +569,7 @@ Database::Database(Url url, const Options& options)
       writer_session_ = std::make_unique<soci::session>(soci::sqlite3,
                                                         SqliteConnectString(url_.target));
       ConfigureSqlite(*writer_session_, options_.sqlite_synchronous_full);
+      *writer_session_ << fmt::format("PRAGMA cache_size=-{}", options_.sqlite_writer_cache_kib);
       writer_ = std::thread([this] { WriterLoop(); });
     }
   } catch (const soci::soci_error& e) {
@@ -600,7 +610,7 @@ bool Database::Ping() {
   }
 }
 
-void Database::RunWrite(const std::function<bool(Session&)>& work) {
+void Database::RunWrite(const std::function<bool(Session&)>& work, bool alone) {
   if (!is_sqlite()) {
     WithConnection([&](Session& session) {
       soci::transaction tx(session.raw());
@@ -612,7 +622,7 @@ void Database::RunWrite(const std::function<bool(Session&)>& work) {
     });
     return;
   }
-  PendingWrite pending{&work, {}};
+  PendingWrite pending{&work, alone, {}};
   auto done = pending.done.get_future();
   {
     std::lock_guard lock(writer_mutex_);
@@ -626,37 +636,37 @@ void Database::WriterLoop() {
   soci::session& session = *writer_session_;
   Session wrapped(session, *caches_.back(), true);
   std::vector<PendingWrite*> batch;
-  std::vector<std::exception_ptr> failures;
   std::vector<std::function<void()>> committed;
-  for (;;) {
-    {
-      std::unique_lock lock(writer_mutex_);
-      writer_wakeup_.wait(lock, [&] { return stopping_ || !writer_queue_.empty(); });
-      if (writer_queue_.empty()) return;
-      batch.assign(writer_queue_.begin(), writer_queue_.end());
-      writer_queue_.clear();
-    }
-    failures.assign(batch.size(), nullptr);
+  // Runs writes [first, last) of `batch` in one transaction: each in its own savepoint (a
+  // group commit), or the only one without (`alone`). Then runs the after-commit callbacks of
+  // the writes that committed and tells each caller its result.
+  auto run = [&](std::size_t first, std::size_t last, bool alone) {
+    std::vector<std::exception_ptr> failures(last - first);
     std::exception_ptr commit_failure;
     try {
       session << "BEGIN IMMEDIATE";
-      for (std::size_t i = 0; i < batch.size(); ++i) {
-        session << "SAVEPOINT w";
+      bool keep_all = true;
+      for (std::size_t i = first; i < last; ++i) {
+        if (!alone) session << "SAVEPOINT w";
         bool keep = false;
         try {
           keep = (*batch[i]->work)(wrapped);
         } catch (...) {
-          failures[i] = std::current_exception();
+          failures[i - first] = std::current_exception();
         }
         auto callbacks = wrapped.TakeAfterCommit();
         if (keep) {
           for (auto& callback : callbacks) committed.push_back(std::move(callback));
-        } else {
-          session << "ROLLBACK TO w";
         }
-        session << "RELEASE w";
+        if (alone) {
+          keep_all = keep;
+        } else {
+          if (!keep) session << "ROLLBACK TO w";
+          session << "RELEASE w";
+        }
       }
-      session << "COMMIT";
+      session << (keep_all ? "COMMIT" : "ROLLBACK");
+      if (!keep_all) committed.clear();
     } catch (...) {
       commit_failure = std::current_exception();
       committed.clear();
@@ -668,14 +678,31 @@ void Database::WriterLoop() {
       }
     }
     RunCallbacks(committed);
-    for (std::size_t i = 0; i < batch.size(); ++i) {
+    for (std::size_t i = first; i < last; ++i) {
       if (commit_failure) {
         batch[i]->done.set_exception(commit_failure);
-      } else if (failures[i]) {
-        batch[i]->done.set_exception(failures[i]);
+      } else if (failures[i - first]) {
+        batch[i]->done.set_exception(failures[i - first]);
       } else {
         batch[i]->done.set_value();
       }
+    }
+  };
+  for (;;) {
+    {
+      std::unique_lock lock(writer_mutex_);
+      writer_wakeup_.wait(lock, [&] { return stopping_ || !writer_queue_.empty(); });
+      if (writer_queue_.empty()) return;
+      batch.assign(writer_queue_.begin(), writer_queue_.end());
+      writer_queue_.clear();
+    }
+    // In order of arrival: runs of ordinary writes share a commit, bulk writes get their own.
+    std::size_t first = 0;
+    for (std::size_t i = 0; i <= batch.size(); ++i) {
+      if (i < batch.size() && !batch[i]->alone) continue;
+      if (first < i) run(first, i, /*alone=*/false);
+      if (i < batch.size()) run(i, i + 1, /*alone=*/true);
+      first = i + 1;
     }
   }
 }

@@ -153,6 +153,25 @@ class Session {
   bool First(const Query& query, const std::function<void(const Row&)>& fn);
   // The single integer a query like SELECT count(*) returns.
   int64_t Scalar(const Query& query);
+
+  // Runs `fn()` (returning a core::Result or core::Status) inside a savepoint of the current
+  // transaction, for work that may fail on its own while the rest goes on (one row of an
+  // import): when `fn` returns an error or throws, only its changes are undone, and the
+  // transaction stays usable, also on PostgreSQL after a failed statement. The exception is
+  // rethrown. Savepoints nest. Use only inside Database::Write.
+  template <class F>
+  auto Savepoint(F&& fn) -> decltype(fn()) {
+    BeginSavepoint();
+    try {
+      auto result = fn();
+      EndSavepoint(/*keep=*/result.ok());
+      return result;
+    } catch (...) {
+      EndSavepoint(/*keep=*/false);
+      throw;
+    }
+  }
+
   soci::session& raw() { return session_; }
   bool is_sqlite() const { return sqlite_; }
 
@@ -171,6 +190,8 @@ class Session {
                 const std::function<void(const Row&)>& fn);
   void ForEachSqlite(CachedStatement& entry, const Query& query,
                      const std::function<void(const Row&)>& fn);
+  void BeginSavepoint();
+  void EndSavepoint(bool keep);
 
   soci::session& session_;
   StatementCache& cache_;
@@ -214,6 +235,10 @@ bool IsForeignKeyViolation(const std::exception& e);
 struct Options {
   std::size_t pool_size = 8;
   bool sqlite_synchronous_full = true;  // false: synchronous=NORMAL
+  // Page cache of the SQLite writer connection. A transaction's dirty pages stay in it until
+  // the commit; SQLite's default 2 MiB spills big transactions (a batch of an import touches
+  // thousands of index pages) to the WAL early, writing pages many times over.
+  std::size_t sqlite_writer_cache_kib = 32 << 10;
 };
 
 // The database: a pool of read connections and a write path.
@@ -259,6 +284,25 @@ class Database {
     return std::move(*result);
   }
 
+  // Like Write, for big writes (a batch of an import): on SQLite in a transaction of its
+  // own instead of a savepoint of a group commit. A savepoint makes SQLite keep a copy of
+  // every page the write changes, and every statement then walks that copy, so a savepoint
+  // around thousands of rows costs quadratic time; a transaction of its own needs none (WAL
+  // discards an uncommitted transaction). Writes queued meanwhile wait for it. The same as
+  // Write on PostgreSQL.
+  template <class F>
+  auto WriteBulk(F&& fn) -> decltype(fn(std::declval<Session&>())) {
+    using R = decltype(fn(std::declval<Session&>()));
+    std::optional<R> result;
+    RunWrite(
+        [&](Session& session) {
+          result.emplace(fn(session));
+          return result->ok();
+        },
+        /*alone=*/true);
+    return std::move(*result);
+  }
+
   // Runs `fn(Session&)` (returning nothing) in a transaction that commits unless it throws.
   template <class F>
   void Apply(F&& fn) {
@@ -275,7 +319,7 @@ class Database {
   struct PendingWrite;
   Database(Url url, const Options& options);
   void WithConnection(const std::function<void(Session&)>& work);
-  void RunWrite(const std::function<bool(Session&)>& work);
+  void RunWrite(const std::function<bool(Session&)>& work, bool alone = false);
   void WriterLoop();
 
   Url url_;

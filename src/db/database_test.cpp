@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "db/keyset.hpp"
+#include "db/listener.hpp"
 #include "db/migrations.hpp"
 #include "db/test_database.hpp"
 
@@ -61,6 +62,80 @@ TEST_P(DatabaseTest, FailedWriteRollsBackOnlyItself) {
     return core::Ok{};
   }).ok());
   EXPECT_EQ(Count(), 1);
+}
+
+TEST_P(DatabaseTest, SavepointUndoesOnlyTheFailedPartAndKeepsTheTransactionUsable) {
+  auto result = database_->Write([&](Session& s) -> core::Status {
+    Insert(s, "a", 1);
+    // A duplicate key fails the statement (on PostgreSQL it would abort the transaction).
+    EXPECT_THROW((void)s.Savepoint([&]() -> core::Status {
+      Insert(s, "b", 2);
+      Insert(s, "a", 3);
+      return core::Ok{};
+    }),
+                 DatabaseError);
+    // An error value undoes the savepoint's work as well.
+    auto refused = s.Savepoint([&]() -> core::Status {
+      Insert(s, "c", 4);
+      return core::Error::Invalid("amount", "no");
+    });
+    EXPECT_FALSE(refused.ok());
+    // Nested: the inner one fails, the outer one keeps its own work.
+    auto outer = s.Savepoint([&]() -> core::Status {
+      Insert(s, "d", 5);
+      auto inner = s.Savepoint([&]() -> core::Status {
+        Insert(s, "e", 6);
+        return core::Error::Invalid("amount", "no");
+      });
+      EXPECT_FALSE(inner.ok());
+      return core::Ok{};
+    });
+    EXPECT_TRUE(outer.ok());
+    Insert(s, "f", 7);  // the transaction still works
+    return core::Ok{};
+  });
+  ASSERT_TRUE(result.ok());
+  auto ids = database_->Read([](Session& s) {
+    std::string ids;
+    s.ForEach(Query("SELECT id FROM items ORDER BY id"),
+              [&](const Row& row) { ids += row.Text("id"); });
+    return ids;
+  });
+  EXPECT_EQ(ids, "adf");
+}
+
+TEST_P(DatabaseTest, BulkWritesCommitOrRollBackAloneAmongOrdinaryOnes) {
+  std::vector<std::thread> threads;
+  std::atomic<int> failed{0};
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 20; ++i) {
+        const std::string id = std::to_string(t) + "-" + std::to_string(i);
+        auto write = [&](Session& s) -> core::Status {
+          Insert(s, id, i);
+          if (i % 5 == 0) return core::Error::Invalid("amount", "refused");  // rolled back
+          return core::Ok{};
+        };
+        auto result = t % 2 == 0 ? database_->WriteBulk(write) : database_->Write(write);
+        if (!result) ++failed;
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(failed, 8 * 4);
+  EXPECT_EQ(Count(), 8 * 16);
+  // A bulk write that throws leaves nothing behind and the next one works.
+  EXPECT_THROW(database_->WriteBulk([&](Session& s) -> core::Status {
+    Insert(s, "x", 1);
+    throw std::runtime_error("boom");
+  }),
+               std::runtime_error);
+  EXPECT_EQ(Count(), 8 * 16);
+  ASSERT_TRUE(database_->WriteBulk([&](Session& s) -> core::Status {
+    Insert(s, "y", 1);
+    return core::Ok{};
+  }).ok());
+  EXPECT_EQ(Count(), 8 * 16 + 1);
 }
 
 TEST_P(DatabaseTest, ConcurrentWritersAllCommit) {
@@ -157,6 +232,39 @@ TEST_P(DatabaseTest, AfterCommitRunsOnlyAfterACommit) {
   // A Read's statements commit as they run.
   database_->Read([&](Session& s) { return s.AfterCommit([&] { ran += 1; }); });
   EXPECT_EQ(ran.load(), 16);
+  // Bulk writes (a transaction of their own on SQLite) keep the same promise.
+  EXPECT_TRUE(database_->WriteBulk([&](Session& s) -> core::Status {
+    s.AfterCommit([&] { ran += 1; });
+    return core::Ok{};
+  }).ok());
+  EXPECT_FALSE(database_->WriteBulk([&](Session& s) -> core::Status {
+    s.AfterCommit([&] { ran += 1000; });
+    return core::Error::Conflict("rolled back");
+  }).ok());
+  EXPECT_EQ(ran.load(), 17);
+}
+
+TEST_P(DatabaseTest, AListenerHandsOverThePayloadsOfNotifications) {
+  Listener listener(*database_, {"rapport_test_payloads"});
+  std::vector<std::string> payloads;
+  EXPECT_FALSE(listener.Wait(std::chrono::milliseconds(50), &payloads));  // connects
+  if (GetParam() != Engine::kPostgres) {
+    EXPECT_TRUE(payloads.empty());  // SQLite has nothing to listen to
+    return;
+  }
+  database_->Apply([](Session& s) {
+    for (const char* payload : {"first", "second"}) {
+      s.Scalar(Query("SELECT count(*) FROM (SELECT pg_notify('rapport_test_payloads', ")
+                   .Param(payload)
+                   .Sql(")) AS n"));
+    }
+  });
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (payloads.size() < 2 && std::chrono::steady_clock::now() < deadline) {
+    listener.Wait(std::chrono::milliseconds(100), &payloads);
+  }
+  EXPECT_EQ(payloads, (std::vector<std::string>{"first", "second"}));
+  EXPECT_FALSE(listener.Wait(std::chrono::milliseconds(50)));  // all consumed
 }
 
 TEST_P(DatabaseTest, KeysetPagesVisitEveryRowOnce) {

@@ -58,11 +58,13 @@ struct Listener::Impl {
     return true;
   }
 
-  // Consumes every notification that has arrived; true when there was one.
-  bool Drain() {
+  // Consumes every notification that has arrived, keeping their payloads in `payloads` when
+  // given; true when there was one.
+  bool Drain(std::vector<std::string>* payloads) {
     bool any = false;
     while (PGnotify* notify = PQnotifies(connection)) {
       any = true;
+      if (payloads != nullptr) payloads->emplace_back(notify->extra != nullptr ? notify->extra : "");
       PQfreemem(notify);
     }
     return any;
@@ -91,14 +93,14 @@ void Listener::Interrupt() {
   [[maybe_unused]] auto written = ::write(impl_->interrupt_fd, &one, sizeof one);
 }
 
-bool Listener::Wait(std::chrono::milliseconds timeout) {
+bool Listener::Wait(std::chrono::milliseconds timeout, std::vector<std::string>* payloads) {
   Impl& impl = *impl_;
   if (impl.TakeInterrupt()) return false;
   if (impl.postgres && impl.connection == nullptr) impl.Connect();
   if (impl.connection != nullptr) {
     if (PQconsumeInput(impl.connection) == 0) {
       impl.Disconnect();
-    } else if (impl.Drain()) {
+    } else if (impl.Drain(payloads)) {
       return true;
     }
   }
@@ -119,7 +121,7 @@ bool Listener::Wait(std::chrono::milliseconds timeout) {
       impl.Disconnect();
       return false;
     }
-    return impl.Drain();
+    return impl.Drain(payloads);
   }
   return false;
 }

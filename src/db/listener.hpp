@@ -24,10 +24,11 @@ class Listener {
   Listener& operator=(const Listener&) = delete;
 
   // Waits up to `timeout` for notifications on the channels. Returns true when one or more
-  // arrived (all pending ones are consumed), false on timeout or Interrupt(). A lost
+  // arrived (all pending ones are consumed), false on timeout or Interrupt(). With
+  // `payloads`, appends the payload of each notification consumed (in arrival order). A lost
   // connection is reopened on a later call; notifications sent meanwhile are missed, so
   // callers keep a poll as the fallback.
-  bool Wait(std::chrono::milliseconds timeout);
+  bool Wait(std::chrono::milliseconds timeout, std::vector<std::string>* payloads = nullptr);
 
   // Makes the current or next Wait() return false at once.
   void Interrupt();

@@ -37,6 +37,14 @@ Response Text(int status, std::string content_type, std::string body) {
   return response;
 }
 
+Response Stream(int status, std::string content_type, StreamProducer producer) {
+  Response response;
+  response.status = status;
+  response.content_type = std::move(content_type);
+  response.stream = std::make_shared<StreamProducer>(std::move(producer));
+  return response;
+}
+
 int StatusOf(core::Code code) {
   using core::Code;
   switch (code) {

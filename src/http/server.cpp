@@ -5,6 +5,9 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
+#include <list>
+#include <mutex>
 #include <thread>
 #include <vector>
 
@@ -17,6 +20,61 @@
 
 #include "core/ids.hpp"
 #include "core/text.hpp"
+
+namespace rapport::http {
+// Tag of the response builder below.
+struct RawChunkedOutput {};
+}  // namespace rapport::http
+
+namespace restinio {
+
+// A chunked response whose chunk framing the server writes itself. RESTinio's own
+// chunked_output_t always ends with the terminating chunk, so a stream that fails half-way
+// would look complete to the client; this one can end by closing the connection instead.
+// Uses RESTinio 0.6's builder base and header helper, as its own builders do.
+template <>
+class response_builder_t<rapport::http::RawChunkedOutput> final
+    : public base_response_builder_t<response_builder_t<rapport::http::RawChunkedOutput>> {
+ public:
+  using base_type_t = base_response_builder_t<response_builder_t<rapport::http::RawChunkedOutput>>;
+  using base_type_t::base_type_t;
+  response_builder_t(response_builder_t&&) = default;
+
+  // Sends `bytes` as they are, the header first on the first call. `last` ends the response;
+  // with `close` the connection is closed after it. `done` is called on the connection's
+  // thread once the bytes are written or the write failed.
+  void Send(std::string bytes, bool last, bool close, write_status_cb_t done) {
+    if (!m_connection) {
+      if (done) done(make_asio_compaible_error(asio_convertible_error_t::write_was_not_executed));
+      return;
+    }
+    writable_items_container_t parts;
+    std::size_t status_line_size = 0;
+    if (!header_sent_) {
+      header_sent_ = true;
+      keep_alive_ = m_header.should_keep_alive();
+      m_header.add_field(http_field::transfer_encoding, std::string("chunked"));
+      parts.emplace_back(impl::create_header_string(
+          m_header, impl::content_length_field_presence_t::skip_content_length));
+      status_line_size = calculate_status_line_size();
+    }
+    if (!bytes.empty()) parts.emplace_back(std::move(bytes));
+    write_group_t group{std::move(parts)};
+    group.status_line_size(status_line_size);
+    if (done) group.after_write_notificator(std::move(done));
+    const response_output_flags_t flags{
+        last ? response_parts_attr_t::final_parts : response_parts_attr_t::not_final_parts,
+        response_connection_attr(keep_alive_ && !close)};
+    impl::connection_handle_t connection = last ? std::move(m_connection) : m_connection;
+    connection->write_response_parts(m_request_id, flags, std::move(group));
+  }
+
+ private:
+  bool header_sent_ = false;
+  bool keep_alive_ = true;
+};
+
+}  // namespace restinio
 
 namespace rapport::http {
 
@@ -134,7 +192,20 @@ bool ValidRequestId(std::string_view id) {
 
 }  // namespace
 
+// What the access log says about a request, kept beyond the request for streams.
+struct AccessRecord {
+  std::string request_id;
+  Method method = Method::kOther;
+  std::string route;  // the pattern, or "unmatched"
+  std::string path;
+  std::string ip;
+  std::string principal;
+  Clock::time_point started;
+};
+
 struct Server::Impl {
+  class StreamRun;
+
   ServerOptions options;
   const Router& router;
   Authenticator authenticate;
@@ -155,6 +226,11 @@ struct Server::Impl {
   std::atomic<int> bound_port{0};
   bool running = false;
 
+  // Streamed responses in progress, each with its producer thread.
+  std::mutex streams_mutex;
+  std::list<std::shared_ptr<StreamRun>> streams;  // guarded by streams_mutex
+  bool streams_closed = false;                    // guarded by streams_mutex: Stop() began
+
   Impl(ServerOptions o, const Router& r, Authenticator a, IdempotencyStore* i, Metrics& m,
        std::shared_ptr<spdlog::logger> l)
       : options(std::move(o)),
@@ -174,6 +250,214 @@ struct Server::Impl {
   Response RunHandler(const Route& route, const Request& request);
   void Send(const restinio::request_handle_t& native, const Request& request,
             const Route* route, Response response, const RateLimiter::Decision& limit);
+  // Starts the producer of a streamed response; false when too many streams are open.
+  bool StartStream(const restinio::request_handle_t& native, AccessRecord record,
+                   Response response, const RateLimiter::Decision& limit);
+  void CloseStreams();
+  void Log(const AccessRecord& record, int status, double seconds, std::string_view extra);
+};
+
+namespace {
+
+// The status line and the headers every response carries.
+template <class Builder>
+void AppendHeaders(Builder& builder, Response& response, const std::string& request_id,
+                   const RateLimiter::Decision& limit) {
+  if (!response.content_type.empty()) {
+    builder.append_header(restinio::http_field::content_type, response.content_type);
+  }
+  builder.append_header("X-Request-Id", request_id);
+  if (limit.limit > 0) {
+    builder.append_header("RateLimit-Limit", std::to_string(limit.limit));
+    builder.append_header("RateLimit-Remaining", std::to_string(limit.remaining));
+    builder.append_header("RateLimit-Reset", std::to_string(limit.reset_seconds));
+  }
+  for (auto& [name, value] : response.headers) builder.append_header(name, std::move(value));
+}
+
+restinio::http_status_line_t StatusLine(int status) {
+  return restinio::http_status_line_t{
+      restinio::http_status_code_t{static_cast<std::uint16_t>(status)},
+      std::string(ReasonPhrase(status))};
+}
+
+}  // namespace
+
+// One streamed response: the StreamWriter its producer writes to, and the producer's thread.
+// Write() runs on the producer thread; the write callbacks on a network thread; Close() on
+// the thread stopping the server. The builder is used by the producer thread only.
+class Server::Impl::StreamRun final : public StreamWriter,
+                                      public std::enable_shared_from_this<StreamRun> {
+ public:
+  enum class End { kCompleted, kClientGone, kAborted, kFailed, kStopped };
+
+  StreamRun(Impl& server, restinio::request_handle_t native, AccessRecord record,
+            Response response, RateLimiter::Decision limit)
+      : server_(server),
+        native_(std::move(native)),
+        record_(std::move(record)),
+        response_(std::move(response)),
+        limit_(limit) {}
+
+  void Start() {
+    thread_ = std::thread([self = shared_from_this()] { self->Run(); });
+  }
+  bool finished() const { return finished_.load(); }
+  void Join() {
+    if (thread_.joinable()) thread_.join();
+  }
+
+  bool Write(std::string_view data) override {
+    if (data.empty() || !open()) return open();
+    std::string chunk = fmt::format("{:X}\r\n", data.size());
+    chunk.reserve(chunk.size() + data.size() + 2);
+    chunk.append(data).append("\r\n");
+    if (!Send(std::move(chunk), /*last=*/false, /*close=*/false)) return false;
+    bytes_ += data.size();
+    return true;
+  }
+
+  bool open() const override {
+    std::lock_guard lock(mutex_);
+    return open_locked();
+  }
+
+  bool WaitFor(std::chrono::milliseconds timeout) override {
+    std::unique_lock lock(mutex_);
+    changed_.wait_for(lock, timeout, [&] { return !open_locked(); });
+    return open_locked();
+  }
+
+  void Abort() override {
+    std::lock_guard lock(mutex_);
+    aborted_ = true;
+    changed_.notify_all();
+  }
+
+  // The server is stopping: every wait ends, every later Write fails.
+  void Close() {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+    changed_.notify_all();
+  }
+
+ private:
+  bool open_locked() const { return !failed_ && !aborted_ && !stopping_; }
+
+  // Hands `bytes` to the connection and waits until they are written. False when the write
+  // failed, timed out, or the stream closed meanwhile.
+  bool Send(std::string bytes, bool last, bool close) {
+    if (!builder_) {
+      builder_.emplace(native_->create_response<RawChunkedOutput>(StatusLine(response_.status)));
+      AppendHeaders(*builder_, response_, record_.request_id, limit_);
+    }
+    {
+      std::lock_guard lock(mutex_);
+      in_flight_ = true;
+    }
+    builder_->Send(std::move(bytes), last, close,
+                   [self = shared_from_this()](const asio::error_code& error) {
+                     std::lock_guard lock(self->mutex_);
+                     self->in_flight_ = false;
+                     if (error) self->failed_ = true;
+                     self->changed_.notify_all();
+                   });
+    std::unique_lock lock(mutex_);
+    // The callback always comes (RESTinio reports dropped writes too) unless the server
+    // stops first; the deadline is a guard against waiting forever all the same.
+    const auto deadline = server_.options.write_timeout + std::chrono::seconds(10);
+    if (!changed_.wait_for(lock, deadline, [&] { return !in_flight_ || stopping_; })) {
+      failed_ = true;
+    }
+    return !in_flight_ && !failed_ && (last || open_locked());
+  }
+
+  void Run() {
+    End end = End::kCompleted;
+    std::string error;
+    try {
+      (*response_.stream)(*this);
+    } catch (const std::exception& e) {
+      end = End::kFailed;
+      error = e.what();
+    }
+    bool header_sent = builder_.has_value();
+    {
+      std::lock_guard lock(mutex_);
+      if (end == End::kCompleted) {
+        if (stopping_) {
+          end = End::kStopped;
+        } else if (failed_) {
+          end = End::kClientGone;
+        } else if (aborted_) {
+          end = End::kAborted;
+        }
+      }
+    }
+    int status = response_.status;
+    if (end == End::kFailed && !header_sent) {
+      // Nothing was sent yet, so the client can still get a proper error.
+      server_.log->error(nlohmann::json({{"event", "unhandled_error"},
+                                         {"request_id", record_.request_id},
+                                         {"route", record_.route},
+                                         {"error", error}})
+                             .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+      Request request;
+      request.path_ = record_.path;
+      request.request_id_ = record_.request_id;
+      Response problem = Problem(core::Error::Internal(), request);
+      status = problem.status;
+      auto builder = native_->create_response(StatusLine(problem.status));
+      AppendHeaders(builder, problem, record_.request_id, limit_);
+      builder.set_body(std::move(problem.body));
+      builder.done();
+    } else if (end == End::kCompleted) {
+      if (!Send("0\r\n\r\n", /*last=*/true, /*close=*/false)) {
+        std::lock_guard lock(mutex_);
+        end = stopping_ ? End::kStopped : End::kClientGone;
+      }
+    } else if (end != End::kClientGone) {
+      if (end == End::kFailed) {
+        server_.log->error(nlohmann::json({{"event", "stream_failed"},
+                                           {"request_id", record_.request_id},
+                                           {"route", record_.route},
+                                           {"error", error}})
+                               .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+      }
+      // Closing without the final chunk tells the client the body is incomplete.
+      if (builder_) {
+        builder_->Send(std::string(), /*last=*/true, /*close=*/true, {});
+      } else {
+        native_->create_response<RawChunkedOutput>(StatusLine(status))
+            .Send(std::string(), /*last=*/true, /*close=*/true, {});
+      }
+    }
+    builder_.reset();
+    native_.reset();
+    static constexpr std::array<std::string_view, 5> kEnds = {"completed", "client_gone",
+                                                              "aborted", "failed", "stopped"};
+    const double seconds = std::chrono::duration<double>(Clock::now() - record_.started).count();
+    server_.Log(record_, status, seconds,
+                fmt::format(R"(,"stream":"{}","bytes":{})", kEnds[static_cast<int>(end)], bytes_));
+    finished_ = true;
+  }
+
+  Impl& server_;
+  restinio::request_handle_t native_;
+  AccessRecord record_;
+  Response response_;
+  RateLimiter::Decision limit_;
+  std::optional<restinio::response_builder_t<RawChunkedOutput>> builder_;
+  uint64_t bytes_ = 0;  // body bytes written (producer thread)
+  std::thread thread_;
+  std::atomic<bool> finished_{false};
+
+  mutable std::mutex mutex_;
+  std::condition_variable changed_;
+  bool in_flight_ = false;  // guarded by mutex_
+  bool failed_ = false;     // guarded by mutex_: a write failed or timed out
+  bool aborted_ = false;    // guarded by mutex_
+  bool stopping_ = false;   // guarded by mutex_
 };
 
 restinio::request_handling_status_t Server::Impl::Handle(restinio::request_handle_t native) {
@@ -321,8 +605,8 @@ Response Server::Impl::Process(const restinio::request_handle_t& native, Request
     idempotency->Release(owner, key);
     throw;
   }
-  if (response.status >= 500) {
-    idempotency->Release(owner, key);
+  if (response.status >= 500 || response.stream) {
+    idempotency->Release(owner, key);  // a stream's body is not known here, so not replayable
   } else {
     idempotency->Finish(owner, key, response);
   }
@@ -333,39 +617,73 @@ Response Server::Impl::RunHandler(const Route& route, const Request& request) {
   return route.handler(request);
 }
 
+void Server::Impl::Log(const AccessRecord& record, int status, double seconds,
+                       std::string_view extra) {
+  metrics.Record(std::string(MethodName(record.method)), record.route, status, seconds);
+  log->info(fmt::format(
+      R"({{"ts":"{:%Y-%m-%dT%H:%M:%S}Z","level":"info","event":"request","request_id":{},"method":"{}","route":{},"path":{},"status":{},"duration_ms":{:.3f},"ip":"{}","principal":"{}"{}}})",
+      std::chrono::floor<std::chrono::milliseconds>(std::chrono::system_clock::now()),
+      nlohmann::json(record.request_id).dump(), MethodName(record.method),
+      nlohmann::json(record.route).dump(),
+      nlohmann::json(record.path).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
+      status, seconds * 1000, record.ip, record.principal, extra));
+}
+
+bool Server::Impl::StartStream(const restinio::request_handle_t& native, AccessRecord record,
+                               Response response, const RateLimiter::Decision& limit) {
+  std::lock_guard lock(streams_mutex);
+  // Threads of finished streams are joined here, so they never pile up.
+  for (auto it = streams.begin(); it != streams.end();) {
+    if ((*it)->finished()) {
+      (*it)->Join();
+      it = streams.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  if (streams_closed || streams.size() >= options.max_streams) return false;
+  auto run = std::make_shared<StreamRun>(*this, native, std::move(record), std::move(response),
+                                         limit);
+  streams.push_back(run);
+  run->Start();
+  return true;
+}
+
+void Server::Impl::CloseStreams() {
+  std::list<std::shared_ptr<StreamRun>> open;
+  {
+    std::lock_guard lock(streams_mutex);
+    streams_closed = true;
+    open.swap(streams);
+  }
+  for (auto& run : open) run->Close();
+  for (auto& run : open) run->Join();
+}
+
 void Server::Impl::Send(const restinio::request_handle_t& native, const Request& request,
                         const Route* route, Response response,
                         const RateLimiter::Decision& limit) {
-  const double seconds =
-      std::chrono::duration<double>(Clock::now() - request.started()).count();
-  const std::string route_label = route ? route->pattern : std::string("unmatched");
+  // Routes that redact (email tracking) log their pattern as the path and no client address.
   const bool redact = route && route->options.redact_log;
-  metrics.Record(std::string(MethodName(request.method())), route_label, response.status,
-                 seconds);
-  log->info(fmt::format(
-      R"({{"ts":"{:%Y-%m-%dT%H:%M:%S}Z","level":"info","event":"request","request_id":{},"method":"{}","route":{},"path":{},"status":{},"duration_ms":{:.3f},"ip":"{}","principal":"{}"}})",
-      std::chrono::floor<std::chrono::milliseconds>(std::chrono::system_clock::now()),
-      nlohmann::json(request.request_id()).dump(), MethodName(request.method()),
-      nlohmann::json(route_label).dump(),
-      nlohmann::json(redact ? route->pattern : std::string(request.path()))
-          .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
-      response.status, seconds * 1000, redact ? "" : request.client_ip(), request.principal().id));
+  AccessRecord record{request.request_id(),
+                      request.method(),
+                      route ? route->pattern : std::string("unmatched"),
+                      redact ? route->pattern : std::string(request.path()),
+                      redact ? std::string() : request.client_ip(),
+                      request.principal().id,
+                      request.started()};
+  if (response.stream) {
+    if (StartStream(native, record, std::move(response), limit)) return;
+    response = Problem(core::Error::Unavailable("too many streams are open; retry later"), request);
+    response.WithHeader("Retry-After", "5");
+  }
+  Log(record, response.status,
+      std::chrono::duration<double>(Clock::now() - request.started()).count(), "");
 
   auto send = [native, response = std::move(response), request_id = request.request_id(),
                limit]() mutable {
-    auto builder = native->create_response(restinio::http_status_line_t{
-        restinio::http_status_code_t{static_cast<std::uint16_t>(response.status)},
-        std::string(ReasonPhrase(response.status))});
-    if (!response.content_type.empty()) {
-      builder.append_header(restinio::http_field::content_type, response.content_type);
-    }
-    builder.append_header("X-Request-Id", request_id);
-    if (limit.limit > 0) {
-      builder.append_header("RateLimit-Limit", std::to_string(limit.limit));
-      builder.append_header("RateLimit-Remaining", std::to_string(limit.remaining));
-      builder.append_header("RateLimit-Reset", std::to_string(limit.reset_seconds));
-    }
-    for (auto& [name, value] : response.headers) builder.append_header(name, std::move(value));
+    auto builder = native->create_response(StatusLine(response.status));
+    AppendHeaders(builder, response, request_id, limit);
     builder.set_body(std::move(response.body));
     builder.done();
   };
@@ -392,8 +710,8 @@ int Server::Start() {
       .port(static_cast<std::uint16_t>(self.options.port))
       .request_handler([&self](restinio::request_handle_t req) { return self.Handle(req); })
       .read_next_http_message_timelimit(std::chrono::seconds(60))
-      .handle_request_timeout(std::chrono::seconds(60))
-      .write_http_response_timelimit(std::chrono::seconds(60))
+      .handle_request_timeout(self.options.request_timeout)
+      .write_http_response_timelimit(self.options.write_timeout)
       .concurrent_accepts_count(self.options.threads)
       .separate_accept_and_create_connect(true)
       // Bodies past this are cut off while they arrive (the connection is closed) instead of
@@ -430,6 +748,7 @@ void Server::Stop() {
     closed.set_value();
   });
   closed.get_future().wait_for(std::chrono::seconds(10));
+  self.CloseStreams();  // producers see Write() fail and return; their threads are joined
   if (self.writers) self.writers->join();  // lets writes in flight finish
   self.io_context.stop();
   for (auto& thread : self.threads) thread.join();

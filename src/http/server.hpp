@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <functional>
 #include <memory>
@@ -48,6 +49,11 @@ struct ServerOptions {
   std::size_t threads = 4;         // network threads; they also answer GET requests
   std::size_t write_threads = 64;  // run POST/PATCH/PUT/DELETE (0: on the network threads)
   std::size_t max_body_bytes = 64 << 20;  // the largest body read at all
+  // A request is dropped when its handler (or a stream between two writes) takes longer, and
+  // a response write that makes no progress for `write_timeout` is abandoned.
+  std::chrono::milliseconds request_timeout{std::chrono::seconds(60)};
+  std::chrono::milliseconds write_timeout{std::chrono::seconds(60)};
+  std::size_t max_streams = 256;  // streamed responses open at once; more get 503
   double ip_rate = 200, ip_burst = 400;                // per client IP, every request
   double principal_rate = 100, principal_burst = 200;  // per signed-in principal
   double strict_rate = 0.2, strict_burst = 20;         // per client IP, login and signup
@@ -59,6 +65,10 @@ struct ServerOptions {
 // The HTTP server: RESTinio on a thread pool, and in front of every route the same chain:
 // request id, routing (404/405), rate limits, body size and media type, authentication,
 // idempotency, the handler, then one JSON access-log line and metrics.
+//
+// Streamed responses (Response::stream) run their producer on a thread of their own, write
+// it as chunked transfer encoding, and get their access-log line and metrics when the stream
+// ends, with the whole duration, the bytes sent and how it ended (see StreamWriter).
 class Server {
  public:
   Server(ServerOptions options, const Router& router, Authenticator authenticate,
@@ -69,7 +79,8 @@ class Server {
 
   // Binds and starts serving; returns the bound port. Throws when the address is taken.
   int Start();
-  // Stops accepting, finishes, joins the threads. Idempotent.
+  // Stops accepting, closes open streams (their Write() returns false), lets writes in flight
+  // finish, joins the threads. Idempotent.
   void Stop();
 
  private:

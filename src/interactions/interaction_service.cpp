@@ -78,7 +78,7 @@ core::Result<Interaction> InteractionService::Create(const core::Principal& who,
       return core::Error::Invalid("customer_id", "must be the id of an existing customer");
     }
     if (auto inserted = store_.Insert(tx, interaction); !inserted) return inserted.error();
-    Recorded(tx, *customer);
+    Recorded(tx, *customer, nullptr, &interaction);
     return interaction;
   });
 }
@@ -118,6 +118,7 @@ core::Result<Interaction> InteractionService::Update(const core::Principal& who,
     if (expected_version && *expected_version != found->version) {
       return core::Error::PreconditionFailed();
     }
+    const Interaction before = *found;
     Interaction& interaction = *found;
     bool changed = ApplyInteractionInput(changes, core::FormatTimestamp(core::Now()), interaction);
     if (changes.user_id.value && *changes.user_id.value != interaction.user_id) {
@@ -128,7 +129,7 @@ core::Result<Interaction> InteractionService::Update(const core::Principal& who,
     auto written = store_.Update(tx, interaction);
     if (!written) return written.error();
     if (!*written) return core::Error::Conflict("the interaction is being changed concurrently; retry");
-    Recorded(tx, *customer);
+    Recorded(tx, *customer, &before, &interaction);
     return std::move(interaction);
   });
 }
@@ -149,14 +150,16 @@ core::Status InteractionService::Delete(const core::Principal& who, std::string_
       if (expected_version && store_.FindById(tx, id)) return core::Error::PreconditionFailed();
       return core::Error::NotFound("interaction", id);
     }
-    Recorded(tx, *customer);
+    Recorded(tx, *customer, &*found, nullptr);
     return core::Ok{};
   });
 }
 
-void InteractionService::Recorded(db::Session& tx, const customers::Customer& customer) {
+void InteractionService::Recorded(db::Session& tx, const customers::Customer& customer,
+                                  const Interaction* before, const Interaction* after) {
   auto last = store_.LastInteractionAt(tx, customer.id);
   if (last != customer.last_interaction_at) customers_.SetLastInteractionAt(tx, customer.id, last);
+  if (listener_) listener_(tx, before, after);
 }
 
 }  // namespace rapport::interactions

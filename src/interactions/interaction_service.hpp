@@ -1,5 +1,6 @@
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string_view>
 
@@ -30,6 +31,12 @@ namespace rapport::interactions {
 // Errors: NotFound (missing, hidden, or a malformed id), Invalid naming `customer_id` (no
 // such customer, or one the caller cannot see) or `user_id` (no such user),
 // PreconditionFailed (a stale `expected_version`, i.e. If-Match), Forbidden. Thread-safe.
+// Told of every change of an interaction, inside the transaction that makes it, with the
+// interaction as it was (null when it is being created) and as it will be (null when it is
+// being deleted). Whatever it writes commits or rolls back with the change.
+using InteractionListener = std::function<void(db::Session& tx, const Interaction* before,
+                                               const Interaction* after)>;
+
 class InteractionService {
  public:
   // `customers` must outlive this service.
@@ -59,15 +66,22 @@ class InteractionService {
   core::Status Delete(const core::Principal& who, std::string_view id,
                       std::optional<int64_t> expected_version);
 
+  // NOTIFICATION HOOK (reminders): the one listener told of every change (see
+  // InteractionListener). Set it once, before serving; not thread-safe against writes.
+  void SetChangeListener(InteractionListener listener) { listener_ = std::move(listener); }
+
  private:
   // The one place every write (create, update, delete) ends, inside its transaction, with
-  // the customer's row held: refreshes the customer's last_interaction_at. Whatever must
-  // follow any change of an interaction (reminders of planned ones) belongs here.
-  void Recorded(db::Session& tx, const customers::Customer& customer);
+  // the customer's row held: refreshes the customer's last_interaction_at and tells the
+  // listener (`before` null for a creation, `after` null for a deletion). Whatever must
+  // follow any change of an interaction belongs here.
+  void Recorded(db::Session& tx, const customers::Customer& customer, const Interaction* before,
+                const Interaction* after);
 
   db::Database& database_;
   customers::CustomerService& customers_;
   InteractionStore store_;
+  InteractionListener listener_;
 };
 
 }  // namespace rapport::interactions

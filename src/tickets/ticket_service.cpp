@@ -79,7 +79,7 @@ core::Result<Ticket> TicketService::Create(const core::Principal& who, const Tic
       return core::Error::Invalid("customer_id", "must be the id of an existing customer");
     }
     if (auto checked = CheckInteraction(tx, who, ticket); !checked) return checked.error();
-    auto saved = Save(tx, nullptr, ticket);
+    auto saved = Save(tx, who, nullptr, ticket);
     if (!saved) return saved.error();
     return ticket;
   });
@@ -199,7 +199,7 @@ core::Result<Ticket> TicketService::Change(
       auto changed = change(tx, ticket);
       if (!changed) return changed.error();
       if (!*changed) return std::move(ticket);
-      auto saved = Save(tx, &before, ticket);
+      auto saved = Save(tx, who, &before, ticket);
       if (!saved) return saved.error();
       if (*saved) return std::move(ticket);
       // Changed by someone else since we read it: stale for an If-Match, else read again.
@@ -221,12 +221,16 @@ core::Status TicketService::CheckInteraction(db::Session& tx, const core::Princi
   return core::Ok{};
 }
 
-core::Result<bool> TicketService::Save(db::Session& tx, const Ticket* before, Ticket& after) {
+core::Result<bool> TicketService::Save(db::Session& tx, const core::Principal& who,
+                                       const Ticket* before, Ticket& after) {
   if (!before) {
     if (auto inserted = store_.Insert(tx, after); !inserted) return inserted.error();
-    return true;
+  } else {
+    auto updated = store_.Update(tx, after);
+    if (!updated || !*updated) return updated;
   }
-  return store_.Update(tx, after);
+  if (listener_) listener_(tx, who, before, after);
+  return true;
 }
 
 }  // namespace rapport::tickets

@@ -35,6 +35,12 @@ namespace rapport::tickets {
 // such customer, or one the caller cannot see), `interaction_id` (not an interaction of the
 // ticket's customer) or `assignee_id` (no such user), Conflict (an illegal move; a closed
 // ticket), PreconditionFailed (a stale `expected_version`), Forbidden. Thread-safe.
+// Told of every write of a ticket (create, PATCH, resolve, reopen), inside the transaction
+// that makes it, with the principal writing, the ticket as it was (null when it is being
+// created) and as it will be. Whatever it writes commits or rolls back with the ticket.
+using TicketListener = std::function<void(db::Session& tx, const core::Principal& who,
+                                          const Ticket* before, const Ticket& after)>;
+
 class TicketService {
  public:
   // `customers` and `interactions` must outlive this service.
@@ -75,6 +81,10 @@ class TicketService {
   core::Result<TicketComment> AddComment(const core::Principal& who, std::string_view ticket_id,
                                          std::string body);
 
+  // NOTIFICATION HOOK: the one listener told of every ticket write (see TicketListener). Set
+  // it once, before serving; not thread-safe against writes.
+  void SetChangeListener(TicketListener listener) { listener_ = std::move(listener); }
+
  private:
   // The ticket inside `session` if `who` may see it, else NotFound.
   core::Result<Ticket> Get(db::Session& session, const core::Principal& who,
@@ -89,13 +99,16 @@ class TicketService {
   // The one place every ticket is written (created: `before` is null; else updated), inside
   // the transaction. Returns false when the row changed since `before` was read. Whatever
   // must follow a ticket's change belongs here, where before and after are both at hand: a
-  // notification when the assignee changes, or when a customer raises or resolves a ticket.
-  core::Result<bool> Save(db::Session& tx, const Ticket* before, Ticket& after);
+  // notification when the assignee changes, or when a customer raises or resolves a ticket
+  // (the listener is told once the row is written).
+  core::Result<bool> Save(db::Session& tx, const core::Principal& who, const Ticket* before,
+                          Ticket& after);
 
   db::Database& database_;
   customers::CustomerService& customers_;
   interactions::InteractionService& interactions_;
   TicketStore store_;
+  TicketListener listener_;
 };
 
 }  // namespace rapport::tickets
