@@ -19,6 +19,8 @@
 #include "auth/auth_service.hpp"
 #include "auth/tokens.hpp"
 #include "auth/user_service.hpp"
+#include "campaigns/campaign_routes.hpp"
+#include "campaigns/campaign_service.hpp"
 #include "companies/company_routes.hpp"
 #include "companies/company_service.hpp"
 #include "customers/customer_routes.hpp"
@@ -144,6 +146,7 @@ struct Application::Services {
         emails(database, customers, MailSettingsOf(config)),
         orders(database, customers, config.currency),
         segments(database, customers),
+        campaigns(database, customers, segments, emails, {.rate = config.campaign_rate}),
         idempotency(database),
         jobs(database),
         job_queue(database, QueueOptionsOf(config), log) {}
@@ -152,6 +155,7 @@ struct Application::Services {
     jobs::QueueOptions options;
     options.workers = config.job_workers;
     options.poll_interval = std::chrono::milliseconds(config.job_poll_ms);
+    options.lease = std::chrono::milliseconds(config.job_lease_ms);
     return options;
   }
 
@@ -172,6 +176,7 @@ struct Application::Services {
   email::EmailService emails;
   orders::OrderService orders;
   segments::SegmentService segments;
+  campaigns::CampaignService campaigns;
   DbIdempotencyStore idempotency;
   jobs::JobService jobs;
   // Capabilities register their handlers here before Serve() starts it.
@@ -211,6 +216,8 @@ Application::Application(Config config, db::Database& database,
   timeline::RegisterTimelineRoutes(s.router, s.timeline);
   orders::RegisterOrderRoutes(s.router, s.orders);
   segments::RegisterSegmentRoutes(s.router, s.segments);
+  campaigns::RegisterCampaignRoutes(s.router, s.campaigns);
+  s.campaigns.RegisterJobs(s.job_queue);
   s.metrics.AddGauge("rapport_db_pool_connections", "Database connections in the pool.",
                      [size = s.config.db_pool] { return static_cast<double>(size); });
 }
