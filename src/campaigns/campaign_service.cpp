@@ -18,8 +18,20 @@ constexpr int kWorkBatch = 100;
 
 std::string Now() { return core::FormatTimestamp(core::Now()); }
 
-std::string JobKey(std::string_view id) {
-  return fmt::format("{}:{}", CampaignService::kSendJob, id);
+std::string JobKey(std::string_view id, int lane) {
+  return fmt::format("{}:{}:{}", CampaignService::kSendJob, id, lane);
+}
+
+// The delivery jobs of a campaign, one per lane, due at `run_at` (nullopt: now).
+void EnqueueLanes(db::Session& tx, const std::string& id,
+                  std::optional<core::Timestamp> run_at) {
+  for (int lane = 0; lane < CampaignService::kLanes; ++lane) {
+    jobs::Enqueue(tx, {.kind = std::string(CampaignService::kSendJob),
+                       .payload = {{"campaign_id", id}, {"lane", lane}},
+                       .dedupe_key = JobKey(id, lane),
+                       .run_at = run_at,
+                       .max_attempts = 1000});
+  }
 }
 
 core::Status RequireManager(const core::Principal& who) {
@@ -309,11 +321,7 @@ core::Result<Campaign> CampaignService::Send(const core::Principal& who, std::st
                                     "address");
       }
       campaign->status = "scheduled";
-      jobs::Enqueue(tx, {.kind = std::string(kSendJob),
-                         .payload = {{"campaign_id", campaign->id}},
-                         .dedupe_key = JobKey(campaign->id),
-                         .run_at = core::ParseTimestamp(*campaign->scheduled_at),
-                         .max_attempts = 1000});
+      EnqueueLanes(tx, campaign->id, core::ParseTimestamp(*campaign->scheduled_at));
     } else {
       auto count = Snapshot(tx, *campaign);
       if (!count) return count.error();
@@ -325,10 +333,7 @@ core::Result<Campaign> CampaignService::Send(const core::Principal& who, std::st
       campaign->status = "sending";
       campaign->audience = *count;
       campaign->started_at = now;
-      jobs::Enqueue(tx, {.kind = std::string(kSendJob),
-                         .payload = {{"campaign_id", campaign->id}},
-                         .dedupe_key = JobKey(campaign->id),
-                         .max_attempts = 1000});
+      EnqueueLanes(tx, campaign->id, std::nullopt);
     }
     if (!store_.Update(tx, *campaign)) {
       return core::Error::Conflict("the campaign is being changed concurrently; retry");
@@ -347,7 +352,9 @@ core::Result<Campaign> CampaignService::Cancel(const core::Principal& who, std::
       return core::Error::Conflict(
           fmt::format("the campaign is {}; it can no longer be cancelled", campaign->status));
     }
-    if (campaign->status == "scheduled") jobs::Cancel(tx, JobKey(campaign->id));
+    if (campaign->status == "scheduled") {
+      for (int lane = 0; lane < kLanes; ++lane) jobs::Cancel(tx, JobKey(campaign->id, lane));
+    }
     campaign->status = "cancelled";
     campaign->cancelled_at = Now();
     if (!store_.Update(tx, *campaign)) {
@@ -367,6 +374,8 @@ void CampaignService::RegisterJobs(jobs::JobQueue& queue) {
 jobs::Outcome CampaignService::Run(const jobs::Job& job) {
   const std::string id = job.payload.value("campaign_id", "");
   if (!core::IsUuid(id)) return jobs::Outcome::Fail("the payload names no campaign_id");
+  const int lane = job.payload.value("lane", 0);
+  if (lane < 0 || lane >= kLanes) return jobs::Outcome::Fail("the payload names no valid lane");
   for (;;) {
     if (job.stop_requested()) return jobs::Outcome::Retry("stopping", std::chrono::milliseconds(0));
     auto campaign = database_.Read([&](db::Session& s) { return store_.FindById(s, id); });
@@ -380,6 +389,8 @@ jobs::Outcome CampaignService::Run(const jobs::Job& job) {
             "not due yet",
             std::chrono::duration_cast<std::chrono::milliseconds>(due - core::Now()));
       }
+      // Lane 0 fixes the audience; the others wait for it.
+      if (lane != 0) return jobs::Outcome::Retry("waiting for lane 0", std::chrono::milliseconds(200));
       database_.Apply([&](db::Session& tx) {
         auto fresh = store_.FindById(tx, id);
         if (!fresh || fresh->status != "scheduled") return;
@@ -391,9 +402,10 @@ jobs::Outcome CampaignService::Run(const jobs::Job& job) {
     }
     const bool sending = campaign->status == "sending";
     auto due = database_.Read(
-        [&](db::Session& s) { return store_.Due(s, id, sending, Now(), kWorkBatch); });
+        [&](db::Session& s) { return store_.Due(s, id, sending, Now(), kWorkBatch, lane, kLanes); });
     if (due.empty()) {
-      auto retry_at = database_.Read([&](db::Session& s) { return store_.EarliestRetry(s, id); });
+      auto retry_at = database_.Read(
+          [&](db::Session& s) { return store_.EarliestRetry(s, id, lane, kLanes); });
       if (retry_at) {
         auto at = core::ParseTimestamp(*retry_at);
         auto delay = at ? std::chrono::duration_cast<std::chrono::milliseconds>(*at - core::Now())
@@ -401,8 +413,11 @@ jobs::Outcome CampaignService::Run(const jobs::Job& job) {
         return jobs::Outcome::Retry("waiting to retry recipients",
                                     std::max(delay, std::chrono::milliseconds(200)));
       }
+      // This lane is done; the last lane to get here finds nothing unsettled and finishes.
       if (sending) {
-        database_.Apply([&](db::Session& tx) { store_.FinishSending(tx, id, Now()); });
+        database_.Apply([&](db::Session& tx) {
+          if (store_.Unsettled(tx, id) == 0) store_.FinishSending(tx, id, Now());
+        });
       }
       return jobs::Outcome::Done();
     }

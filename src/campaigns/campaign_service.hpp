@@ -35,7 +35,7 @@ struct CampaignOptions {
 
 // Email campaigns: drafts with {{placeholders}}, an audience from a saved segment or inline
 // rules, fixed (snapshotted into campaign_recipients) when sending starts, and delivery by
-// the job kSendJob through EmailService (so every message is an email with open and click
+// kLanes jobs of kind kSendJob through EmailService (so every message is an email with open and click
 // tracking) at the configured rate.
 //
 // Only admins and managers work with campaigns (Forbidden for agents and portal accounts):
@@ -50,6 +50,9 @@ struct CampaignOptions {
 class CampaignService {
  public:
   static constexpr std::string_view kSendJob = "campaign.send";
+  // Jobs that deliver one campaign side by side, each taking the recipients whose
+  // position % kLanes is its lane (the rate is shared, so lanes only hide latency).
+  static constexpr int kLanes = 4;
 
   // The services must outlive this one.
   CampaignService(db::Database& database, customers::CustomerService& customers,

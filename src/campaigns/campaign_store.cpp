@@ -191,27 +191,37 @@ void CampaignStore::InsertRecipients(db::Session& session, std::string_view camp
 }
 
 std::vector<Recipient> CampaignStore::Due(db::Session& session, std::string_view campaign_id,
-                                          bool pending, const std::string& now, int limit) const {
+                                          bool pending, const std::string& now, int limit,
+                                          int lane, int lanes) const {
   db::Query q(fmt::format("SELECT {} FROM campaign_recipients r WHERE r.campaign_id = ",
                           kRecipientColumns));
   q.Param(campaign_id);
   q.Sql(" AND ((r.state = 'sending' AND (r.next_attempt_at IS NULL OR r.next_attempt_at <= ");
   q.Param(now).Sql("))");
   if (pending) q.Sql(" OR r.state = 'pending'");
-  q.Sql(") ORDER BY r.position LIMIT ").Param(limit);
+  q.Sql(") AND r.position % ").Param(lanes).Sql(" = ").Param(lane);
+  q.Sql(" ORDER BY r.position LIMIT ").Param(limit);
   std::vector<Recipient> rows;
   session.ForEach(q, [&](const db::Row& row) { rows.push_back(RecipientFromRow(row)); });
   return rows;
 }
 
 std::optional<std::string> CampaignStore::EarliestRetry(db::Session& session,
-                                                        std::string_view campaign_id) const {
+                                                        std::string_view campaign_id, int lane,
+                                                        int lanes) const {
   std::optional<std::string> at;
-  session.First(db::Query("SELECT min(next_attempt_at) FROM campaign_recipients WHERE "
-                          "state = 'sending' AND campaign_id = ")
-                    .Param(campaign_id),
-                [&](const db::Row& row) { at = row.OptTextAt(0); });
+  db::Query q(
+      "SELECT min(next_attempt_at) FROM campaign_recipients WHERE state = 'sending' AND "
+      "campaign_id = ");
+  q.Param(campaign_id).Sql(" AND position % ").Param(lanes).Sql(" = ").Param(lane);
+  session.First(q, [&](const db::Row& row) { at = row.OptTextAt(0); });
   return at;
+}
+
+int64_t CampaignStore::Unsettled(db::Session& session, std::string_view campaign_id) const {
+  return session.Scalar(db::Query("SELECT count(*) FROM campaign_recipients WHERE state IN "
+                                  "('pending', 'sending') AND campaign_id = ")
+                            .Param(campaign_id));
 }
 
 bool CampaignStore::MarkSending(db::Session& session, std::string_view campaign_id,

@@ -52,11 +52,14 @@ class CampaignStore {
                         const std::vector<std::string>& customer_ids, const std::string& now) const;
   // Up to `limit` recipients to work on, in position order: those `sending` whose retry is
   // due (next_attempt_at null or <= now) and, with `pending`, those not started.
+  // Only the recipients of one lane: position % lanes == lane.
   std::vector<Recipient> Due(db::Session& session, std::string_view campaign_id, bool pending,
-                             const std::string& now, int limit) const;
-  // The earliest next_attempt_at of a recipient waiting for a retry.
-  std::optional<std::string> EarliestRetry(db::Session& session,
-                                           std::string_view campaign_id) const;
+                             const std::string& now, int limit, int lane, int lanes) const;
+  // The earliest next_attempt_at of a recipient of the lane waiting for a retry.
+  std::optional<std::string> EarliestRetry(db::Session& session, std::string_view campaign_id,
+                                           int lane, int lanes) const;
+  // Recipients not settled yet (pending or sending), all lanes.
+  int64_t Unsettled(db::Session& session, std::string_view campaign_id) const;
   // pending → sending with its email; false when the row is no longer pending.
   bool MarkSending(db::Session& session, std::string_view campaign_id, int64_t position,
                    std::string_view email_id, std::string_view email, const std::string& now) const;

@@ -399,7 +399,11 @@ TEST_F(CampaignApiTest, OnlyAdminsAndManagersWorkWithCampaigns) {
   As(agent());
   EXPECT_EQ(client().Get("/api/v1/campaigns").status, 403);
   EXPECT_EQ(client().Get(Path(draft)).status, 403);
-  EXPECT_EQ(client().Post("/api/v1/campaigns", {{"name", "x"}}).status, 403);
+  EXPECT_EQ(client()
+                .Post("/api/v1/campaigns", {{"name", "Mine"}, {"subject", "S"}, {"body", "B"},
+                                            {"rules", Rules("status", "=", "lead")}})
+                .status,
+            403);
   EXPECT_EQ(client().Patch(Path(draft), {{"name", "Mine"}}).status, 403);
   EXPECT_EQ(client().Post(Path(draft, "/send")).status, 403);
   EXPECT_EQ(client().Post(Path(draft, "/cancel")).status, 403);
@@ -481,7 +485,7 @@ TEST_F(CampaignCrashApiTest, KilledMidSendResumesWithoutSendingAnyoneTwice) {
       EXPECT_LE(count, 1) << email;
     }
   }
-  EXPECT_LE(interrupted, 1);
+  EXPECT_LE(interrupted, 4);  // at most one delivery in flight per lane (kLanes = 4)
   for (const auto& [email, count] : received) EXPECT_EQ(count, 1) << email;
   EXPECT_GE(static_cast<int>(received.size()), kRecipients - interrupted)
       << "every recipient but an interrupted one got exactly one message";
