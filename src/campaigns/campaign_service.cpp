@@ -445,7 +445,7 @@ CampaignService::Step CampaignService::Process(const Campaign& campaign,
   };
   auto started = database_.Write([&](db::Session& tx) -> core::Result<Started> {
     auto fresh = store_.FindById(tx, campaign.id);
-    if (!fresh || fresh->status != "sending") return Started{.cancelled = true};
+    if (!fresh || fresh->status != "sending") return Started{.cancelled = true, .email_id = std::nullopt};
     const std::string now = Now();
     auto fail = [&](std::string reason) {
       store_.Settle(tx, campaign.id, recipient.position, "failed", std::move(reason),
