@@ -133,7 +133,7 @@ bool CampaignStore::Update(db::Session& session, Campaign& c) const {
 }
 
 bool CampaignStore::Delete(db::Session& session, std::string_view id) const {
-  // Recipients first: SQLite only cascades with foreign keys on, so do not rely on it.
+  // Recipients first, explicitly (the foreign key cascades too).
   session.Exec(db::Query("DELETE FROM campaign_recipients WHERE campaign_id = ").Param(id));
   return session.Exec(db::Query("DELETE FROM campaigns WHERE id = ").Param(id)) > 0;
 }

@@ -224,6 +224,37 @@ TEST_F(CampaignApiTest, SegmentAudienceIsFixedWhenSendingStarts) {
   EXPECT_EQ(PerRecipient(), (std::map<std::string, int>{{"ann@example.org", 1}}));
 }
 
+TEST_F(CampaignApiTest, ErasingACustomerErasesTheirLogRow) {
+  const json ann = Customer("Ann", "ann@example.org", {{"tags", {"vip"}}});
+  Customer("Bob", "bob@example.org", {{"tags", {"vip"}}});
+  json draft = Draft();
+  ASSERT_EQ(client().Post(Path(draft, "/send")).status, 202);
+  WaitForStatus(draft, "sent");
+  ASSERT_EQ(Log(draft).size(), 2u);
+  ASSERT_EQ(client().Delete("/api/v1/customers/" + ann["id"].get<std::string>()).status, 204);
+  const auto log = Log(draft);
+  ASSERT_EQ(log.size(), 1u);
+  EXPECT_EQ(log[0]["email"], "bob@example.org");
+  const json stats = Get(draft)["stats"];
+  EXPECT_EQ(stats["audience"], 2);  // the snapshot's size
+  EXPECT_EQ(stats["sent"], 1);
+}
+
+TEST_F(CampaignApiTest, SendWithAnIdempotencyKeyIsSentOnce) {
+  Customer("Vip", "vip@example.org", {{"tags", {"vip"}}});
+  json draft = Draft();
+  HttpResponse first = client().Post(Path(draft, "/send"), json::object(),
+                                     {{"Idempotency-Key", "send-spring-1"}});
+  ASSERT_EQ(first.status, 202) << first;
+  HttpResponse again = client().Post(Path(draft, "/send"), json::object(),
+                                     {{"Idempotency-Key", "send-spring-1"}});
+  EXPECT_EQ(again.status, 202) << again;  // the first answer, replayed
+  EXPECT_EQ(again.json()["id"], first.json()["id"]);
+  EXPECT_EQ(client().Post(Path(draft, "/send")).status, 409);  // without the key: a new send
+  WaitForStatus(draft, "sent");
+  EXPECT_EQ(PerRecipient(), (std::map<std::string, int>{{"vip@example.org", 1}}));
+}
+
 TEST_F(CampaignApiTest, StateRulesAndIllegalTransitions) {
   Customer("Vip", "vip@example.org", {{"tags", {"vip"}}});
   json draft = Draft();
