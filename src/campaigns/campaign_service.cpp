@@ -497,13 +497,8 @@ CampaignService::Step CampaignService::Process(const Campaign& campaign,
 CampaignService::Step CampaignService::Deliver(const Campaign& campaign,
                                                const Recipient& recipient, int64_t attempts) {
   using Kind = email::DeliveryReport::Kind;
-  email::DeliveryReport report;
-  if (recipient.email_id) {
-    report = email_.DeliverOnce(*recipient.email_id, attempts >= options_.max_attempts);
-  } else {
-    report = {Kind::kFailed, "the message was never created"};
-  }
-  database_.Apply([&](db::Session& tx) {
+  // The log row settles in the transaction that stores the email's outcome.
+  auto settle = [&](db::Session& tx, const email::DeliveryReport& report) {
     const std::string now = Now();
     switch (report.kind) {
       case Kind::kSent:
@@ -523,7 +518,14 @@ CampaignService::Step CampaignService::Deliver(const Campaign& campaign,
         break;
       }
     }
-  });
+  };
+  if (recipient.email_id) {
+    email_.DeliverOnce(*recipient.email_id, attempts >= options_.max_attempts, settle);
+  } else {
+    database_.Apply([&](db::Session& tx) {
+      settle(tx, {Kind::kFailed, "the message was never created"});
+    });
+  }
   return Step::kSettled;
 }
 

@@ -342,7 +342,8 @@ jobs::Outcome EmailService::Deliver(const jobs::Job& job) {
 }
 
 EmailService::Found EmailService::StartAttempt(std::string_view id, bool refuse_interrupted,
-                                               std::optional<Attempt>& attempt) {
+                                               std::optional<Attempt>& attempt,
+                                               const DeliveryRecorder& record) {
   return database_.Write([&](db::Session& tx) -> core::Result<Found> {
     auto email = store_.FindById(tx, id);
     if (!email) return Found::kGone;
@@ -351,6 +352,9 @@ EmailService::Found EmailService::StartAttempt(std::string_view id, bool refuse_
     const std::string now = Now();
     if (email->status == "sending" && refuse_interrupted) {
       store_.MarkFailed(tx, id, kInterruptedError, now);
+      if (record) {
+        record(tx, {DeliveryReport::Kind::kInterrupted, std::string(kInterruptedError)});
+      }
       return Found::kInterrupted;
     }
     store_.MarkSending(tx, id, now);
@@ -371,14 +375,22 @@ EmailService::Found EmailService::StartAttempt(std::string_view id, bool refuse_
 }
 
 DeliveryReport EmailService::Finish(const Attempt& attempt, int attempt_number,
-                                    bool last_attempt) {
+                                    bool last_attempt, const DeliveryRecorder& record) {
   const Email& email = attempt.email;
   const std::string& id = email.id;
+  // Stores `report` with `mark`, and the caller's record of it, in one transaction.
+  auto store = [&](DeliveryReport report, const std::function<void(db::Session&)>& mark) {
+    database_.Apply([&](db::Session& tx) {
+      mark(tx);
+      if (record) record(tx, report);
+    });
+    return report;
+  };
   if (!settings_.smtp_enabled) {
     // Development mode: the outbox is the destination.
-    database_.Apply(
-        [&](db::Session& tx) { store_.MarkSent(tx, id, "outbox", std::nullopt, Now()); });
-    return {DeliveryReport::Kind::kSent, "kept in the outbox"};
+    return store({DeliveryReport::Kind::kSent, "kept in the outbox"}, [&](db::Session& tx) {
+      store_.MarkSent(tx, id, "outbox", std::nullopt, Now());
+    });
   }
 
   OutgoingMessage message;
@@ -399,22 +411,22 @@ DeliveryReport EmailService::Finish(const Attempt& attempt, int attempt_number,
   const std::string now = Now();
   switch (sent.kind) {
     case SendResult::Kind::kSent:
-      database_.Apply([&](db::Session& tx) { store_.MarkSent(tx, id, "smtp", sent.reply, now); });
-      return {DeliveryReport::Kind::kSent, sent.reply};
+      return store({DeliveryReport::Kind::kSent, sent.reply},
+                   [&](db::Session& tx) { store_.MarkSent(tx, id, "smtp", sent.reply, now); });
     case SendResult::Kind::kPermanent:
-      database_.Apply([&](db::Session& tx) { store_.MarkFailed(tx, id, sent.reply, now); });
-      return {DeliveryReport::Kind::kFailed, sent.reply};
+      return store({DeliveryReport::Kind::kFailed, sent.reply},
+                   [&](db::Session& tx) { store_.MarkFailed(tx, id, sent.reply, now); });
     case SendResult::Kind::kTransient:
       break;
   }
   if (last_attempt) {
     const std::string reason =
         fmt::format("gave up after {} attempts; last: {}", attempt_number, sent.reply);
-    database_.Apply([&](db::Session& tx) { store_.MarkFailed(tx, id, reason, now); });
-    return {DeliveryReport::Kind::kFailed, reason};
+    return store({DeliveryReport::Kind::kFailed, reason},
+                 [&](db::Session& tx) { store_.MarkFailed(tx, id, reason, now); });
   }
-  database_.Apply([&](db::Session& tx) { store_.MarkRetrying(tx, id, sent.reply, now); });
-  return {DeliveryReport::Kind::kRetry, sent.reply};
+  return store({DeliveryReport::Kind::kRetry, sent.reply},
+               [&](db::Session& tx) { store_.MarkRetrying(tx, id, sent.reply, now); });
 }
 
 // --- Managed messages (campaigns) ------------------------------------------------------------
@@ -438,26 +450,32 @@ core::Result<Email> EmailService::CreateManagedMessage(db::Session& tx,
   return email;
 }
 
-DeliveryReport EmailService::DeliverOnce(std::string_view email_id, bool last_attempt) {
+DeliveryReport EmailService::DeliverOnce(std::string_view email_id, bool last_attempt,
+                                         const DeliveryRecorder& record) {
   std::optional<Attempt> attempt;
-  switch (StartAttempt(email_id, /*refuse_interrupted=*/true, attempt)) {
+  // An outcome stored before (or none to store): reported, and recorded on its own.
+  auto known = [&](DeliveryReport report) {
+    if (record) database_.Apply([&](db::Session& tx) { record(tx, report); });
+    return report;
+  };
+  switch (StartAttempt(email_id, /*refuse_interrupted=*/true, attempt, record)) {
     case Found::kReady:
       break;
     case Found::kGone:
-      return {DeliveryReport::Kind::kGone, "the email no longer exists"};
+      return known({DeliveryReport::Kind::kGone, "the email no longer exists"});
     case Found::kInterrupted:
       return {DeliveryReport::Kind::kInterrupted, std::string(kInterruptedError)};
     case Found::kSent:
     case Found::kFailed: {
       auto email = database_.Read([&](db::Session& s) { return store_.FindById(s, email_id); });
-      if (!email) return {DeliveryReport::Kind::kGone, "the email no longer exists"};
+      if (!email) return known({DeliveryReport::Kind::kGone, "the email no longer exists"});
       if (email->status == "sent") {
-        return {DeliveryReport::Kind::kSent, email->smtp_response.value_or("")};
+        return known({DeliveryReport::Kind::kSent, email->smtp_response.value_or("")});
       }
-      return {DeliveryReport::Kind::kFailed, email->error.value_or("")};
+      return known({DeliveryReport::Kind::kFailed, email->error.value_or("")});
     }
   }
-  return Finish(*attempt, static_cast<int>(attempt->email.attempts), last_attempt);
+  return Finish(*attempt, static_cast<int>(attempt->email.attempts), last_attempt, record);
 }
 
 EngagementCounts EmailService::CountEngagement(

@@ -65,6 +65,10 @@ struct DeliveryReport {
   std::string detail;
 };
 
+// Called with the outcome of a DeliverOnce() inside the transaction that stores it, so the
+// caller's own record of the outcome commits with the email's.
+using DeliveryRecorder = std::function<void(db::Session& tx, const DeliveryReport& report)>;
+
 // What POST /emails/inbound did with a message.
 struct InboundResult {
   bool matched = false;
@@ -144,8 +148,10 @@ class EmailService {
   // process was killed) is marked failed instead of being sent again, since it may have
   // arrived. A queued email is delivered like the job does; after a transient failure it is
   // queued again, or failed when `last_attempt`. An email already sent or failed reports
-  // that state and is left alone.
-  DeliveryReport DeliverOnce(std::string_view email_id, bool last_attempt);
+  // that state and is left alone. `record` (optional) runs inside the transaction that
+  // stores the outcome (in one of its own when the outcome was stored before).
+  DeliveryReport DeliverOnce(std::string_view email_id, bool last_attempt,
+                             const DeliveryRecorder& record = nullptr);
   // Counts of the sent emails among those whose ids `append_ids` selects: it appends a
   // subquery (`SELECT email_id FROM ... WHERE ...`) to the query it is given.
   EngagementCounts CountEngagement(db::Session& session,
@@ -188,9 +194,14 @@ class EmailService {
     std::string html;
   };
   enum class Found { kReady, kGone, kSent, kFailed, kInterrupted };
-  Found StartAttempt(std::string_view id, bool refuse_interrupted, std::optional<Attempt>& attempt);
-  // Sends the attempt over SMTP (or keeps it in the dev outbox) and records the result.
-  DeliveryReport Finish(const Attempt& attempt, int attempt_number, bool last_attempt);
+  // With `refuse_interrupted`, an email found `sending` is failed (and `record` told, in
+  // that transaction).
+  Found StartAttempt(std::string_view id, bool refuse_interrupted, std::optional<Attempt>& attempt,
+                     const DeliveryRecorder& record = nullptr);
+  // Sends the attempt over SMTP (or keeps it in the dev outbox) and stores the result,
+  // calling `record` in that transaction.
+  DeliveryReport Finish(const Attempt& attempt, int attempt_number, bool last_attempt,
+                        const DeliveryRecorder& record = nullptr);
 
   db::Database& database_;
   customers::CustomerService& customers_;
