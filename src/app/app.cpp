@@ -22,6 +22,8 @@
 #include "auth/auth_service.hpp"
 #include "auth/tokens.hpp"
 #include "auth/user_service.hpp"
+#include "campaigns/campaign_routes.hpp"
+#include "campaigns/campaign_service.hpp"
 #include "companies/company_routes.hpp"
 #include "companies/company_service.hpp"
 #include "customers/customer_routes.hpp"
@@ -184,6 +186,7 @@ struct Application::Services {
         portal(database, auth, customers, emails, config.public_url),
         notifications(database, users, customers, interactions, emails, StreamOptionsOf(config),
                       log),
+        campaigns(database, customers, segments, emails, {.rate = config.campaign_rate}),
         idempotency(database),
         jobs(database),
         job_queue(database, QueueOptionsOf(config), log) {}
@@ -200,6 +203,7 @@ struct Application::Services {
     jobs::QueueOptions options;
     options.workers = config.job_workers;
     options.poll_interval = std::chrono::milliseconds(config.job_poll_ms);
+    options.lease = std::chrono::milliseconds(config.job_lease_ms);
     return options;
   }
 
@@ -227,6 +231,7 @@ struct Application::Services {
   transfer::TransferService transfer;
   portal::PortalService portal;
   notifications::NotificationService notifications;
+  campaigns::CampaignService campaigns;
   DbIdempotencyStore idempotency;
   jobs::JobService jobs;
   // Capabilities register their handlers here before Serve() starts it.
@@ -282,6 +287,8 @@ Application::Application(Config config, db::Database& database,
   s.metrics.AddGauge("rapport_notification_streams",
                      "Notification streams (Server-Sent Events) open in this process.",
                      [&n = s.notifications] { return static_cast<double>(n.open_streams()); });
+  campaigns::RegisterCampaignRoutes(s.router, s.campaigns);
+  s.campaigns.RegisterJobs(s.job_queue);
   s.metrics.AddGauge("rapport_db_pool_connections", "Database connections in the pool.",
                      [size = s.config.db_pool] { return static_cast<double>(size); });
 }

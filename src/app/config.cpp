@@ -30,10 +30,12 @@ const std::map<std::string, std::string>& ConfigNames() {
       {"RAPPORT_DB_POOL", "database connections"},
       {"RAPPORT_SQLITE_SYNC", "full (default) or normal"},
       {"RAPPORT_RATE_LIMIT", "requests per second per client IP; 0 turns limits off"},
+      {"RAPPORT_CAMPAIGN_RATE", "campaign messages per second this process sends; 0: no limit"},
       {"RAPPORT_LOG_LEVEL", "debug, info, warn or error"},
       {"RAPPORT_TRUSTED_PROXIES", "comma-separated IPs of proxies whose X-Forwarded-For is believed"},
       {"RAPPORT_JOB_WORKERS", "background job threads in this process; 0 runs no jobs here"},
       {"RAPPORT_JOB_POLL_MS", "milliseconds between job-table polls when no wake-up arrives"},
+      {"RAPPORT_JOB_LEASE_MS", "milliseconds a claimed job stays held when its process dies"},
       {"RAPPORT_JOB_RETENTION_DAYS", "days that done jobs are kept before the purge"},
       {"RAPPORT_MAINTENANCE_INTERVAL", "seconds between runs of the maintenance purge"},
       {"RAPPORT_MAX_IMPORT_BYTES", "largest import body over HTTP: bytes, or with K, M or G (1M to 1G)"},
@@ -187,6 +189,9 @@ core::Result<Config> LoadConfig(const std::map<std::string, std::string>& flags)
     } else if (key == "RAPPORT_RATE_LIMIT") {
       if (!ParseSize(value, 0, 10000000, n)) errors.push_back({key, "must be a whole number ≥ 0"});
       config.rate_limit = static_cast<double>(n);
+    } else if (key == "RAPPORT_CAMPAIGN_RATE") {
+      if (!ParseSize(value, 0, 100000, n)) errors.push_back({key, "must be 0 to 100000"});
+      config.campaign_rate = static_cast<double>(n);
     } else if (key == "RAPPORT_TRUSTED_PROXIES") {
       std::string_view rest = value;
       while (!rest.empty()) {
@@ -201,6 +206,9 @@ core::Result<Config> LoadConfig(const std::map<std::string, std::string>& flags)
     } else if (key == "RAPPORT_JOB_POLL_MS") {
       if (!ParseSize(value, 10, 600000, n)) errors.push_back({key, "must be 10 to 600000"});
       config.job_poll_ms = static_cast<int>(n);
+    } else if (key == "RAPPORT_JOB_LEASE_MS") {
+      if (!ParseSize(value, 1000, 3600000, n)) errors.push_back({key, "must be 1000 to 3600000"});
+      config.job_lease_ms = static_cast<int>(n);
     } else if (key == "RAPPORT_JOB_RETENTION_DAYS") {
       if (!ParseSize(value, 1, 3650, n)) errors.push_back({key, "must be 1 to 3650"});
       config.job_retention_days = static_cast<int>(n);

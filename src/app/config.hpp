@@ -30,12 +30,14 @@ struct Config {
   std::vector<std::string> trusted_proxies;       // RAPPORT_TRUSTED_PROXIES (comma-separated IPs)
   int job_workers = 8;                            // RAPPORT_JOB_WORKERS (0: run no jobs here)
   int job_poll_ms = 500;                          // RAPPORT_JOB_POLL_MS
+  int job_lease_ms = 30000;                       // RAPPORT_JOB_LEASE_MS (claim held by a dead node)
   int job_retention_days = 7;                     // RAPPORT_JOB_RETENTION_DAYS (done jobs)
   int maintenance_interval = 3600;                // RAPPORT_MAINTENANCE_INTERVAL (seconds)
   std::size_t max_import_bytes = 64 << 20;        // RAPPORT_MAX_IMPORT_BYTES (HTTP imports)
   int sse_max_streams = 100;                      // RAPPORT_SSE_MAX_STREAMS (this process)
   int sse_max_streams_per_user = 5;               // RAPPORT_SSE_MAX_STREAMS_PER_USER
   int sse_heartbeat = 5;                          // RAPPORT_SSE_HEARTBEAT (seconds)
+  double campaign_rate = 50;                      // RAPPORT_CAMPAIGN_RATE (messages/s; 0: no limit)
 
   // SMTP, AI and OIDC settings, kept as given for the capabilities that read them.
   std::map<std::string, std::string> extra;

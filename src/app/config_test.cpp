@@ -93,6 +93,20 @@ TEST(ConfigTest, NotificationStreamSettings) {
   EXPECT_EQ(bad.error().errors.size(), 3u);
 }
 
+TEST(ConfigTest, CampaignRateAndJobLease) {
+  auto defaults = LoadConfig({});
+  ASSERT_TRUE(defaults);
+  EXPECT_EQ(defaults->campaign_rate, 50);
+  EXPECT_EQ(defaults->job_lease_ms, 30000);
+  auto set = LoadConfig({{"RAPPORT_CAMPAIGN_RATE", "0"}, {"RAPPORT_JOB_LEASE_MS", "2000"}});
+  ASSERT_TRUE(set);
+  EXPECT_EQ(set->campaign_rate, 0);
+  EXPECT_EQ(set->job_lease_ms, 2000);
+  auto bad = LoadConfig({{"RAPPORT_CAMPAIGN_RATE", "-5"}, {"RAPPORT_JOB_LEASE_MS", "10"}});
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().errors.size(), 2u);
+}
+
 TEST(ConfigTest, DefaultsMatchTheContract) {
   auto config = LoadConfig({});
   ASSERT_TRUE(config);

@@ -157,4 +157,12 @@ struct EmailStats {
   nlohmann::json ToJson() const;
 };
 
+// Counts over a set of sent emails (EmailService::CountEngagement).
+struct EngagementCounts {
+  int64_t sent = 0;
+  int64_t opened = 0;   // with at least one recorded open
+  int64_t clicked = 0;  // with at least one recorded click
+  int64_t replied = 0;  // with at least one matched reply
+};
+
 }  // namespace rapport::email

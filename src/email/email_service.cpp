@@ -68,6 +68,10 @@ core::Status RequireStaff(const core::Principal& who) {
 
 core::Error NotFound(std::string_view id) { return core::Error::NotFound("email", id); }
 
+constexpr std::string_view kInterruptedError =
+    "delivery was interrupted (the server stopped mid-delivery); not sent again, so that "
+    "nobody gets the message twice";
+
 }  // namespace
 
 EmailService::EmailService(db::Database& database, customers::CustomerService& customers,
@@ -86,7 +90,7 @@ EmailService::~EmailService() = default;
 
 // --- Sending -----------------------------------------------------------------------------
 
-void EmailService::Queue(db::Session& tx, Email& email) {
+void EmailService::Queue(db::Session& tx, Email& email, bool with_job) {
   const std::string now = Now();
   if (email.id.empty()) email.id = core::NewId();
   email.status = "queued";
@@ -95,6 +99,7 @@ void EmailService::Queue(db::Session& tx, Email& email) {
   email.reply_tag = NewReplyTag();
   email.created_at = email.updated_at = now;
   store_.Insert(tx, email);
+  if (!with_job) return;
   jobs::Enqueue(tx, {.kind = std::string(kDeliveryJob),
                      .payload = {{"email_id", email.id}},
                      .dedupe_key = fmt::format("{}:{}", kDeliveryJob, email.id),
@@ -132,20 +137,28 @@ core::Result<Email> EmailService::Send(const core::Principal& who, const NewEmai
   });
 }
 
-core::Result<Email> EmailService::EnqueueSystemMessage(db::Session& tx,
-                                                       const SystemMessage& message) {
+std::vector<core::FieldError> EmailService::CheckMessage(std::string_view to,
+                                                         std::string_view subject,
+                                                         std::string_view text,
+                                                         const std::optional<std::string>& html) {
   std::vector<core::FieldError> errors;
-  if (!core::IsValidEmail(message.to)) errors.push_back({"to", "must be a valid email address"});
-  if (core::Trim(message.subject).empty() || message.subject.size() > kMaxSubjectBytes ||
-      message.subject.find_first_of("\r\n") != std::string::npos) {
+  if (!core::IsValidEmail(to)) errors.push_back({"to", "must be a valid email address"});
+  if (core::Trim(subject).empty() || subject.size() > kMaxSubjectBytes ||
+      subject.find_first_of("\r\n") != std::string::npos) {
     errors.push_back({"subject", "must be one line of 1 to 500 bytes"});
   }
-  if (message.text.empty() || message.text.size() > kMaxBodyBytes) {
+  if (text.empty() || text.size() > kMaxBodyBytes) {
     errors.push_back({"text", "must be 1 byte to 512 KiB"});
   }
-  if (message.html && message.html->size() > kMaxBodyBytes) {
+  if (html && html->size() > kMaxBodyBytes) {
     errors.push_back({"html", "must be at most 512 KiB"});
   }
+  return errors;
+}
+
+core::Result<Email> EmailService::EnqueueSystemMessage(db::Session& tx,
+                                                       const SystemMessage& message) {
+  auto errors = CheckMessage(message.to, message.subject, message.text, message.html);
   if (!errors.empty()) return core::Error::Invalid(std::move(errors));
   Email email;
   email.kind = std::string(kKindSystem);
@@ -313,18 +326,33 @@ void EmailService::RegisterJobs(jobs::JobQueue& queue) {
 jobs::Outcome EmailService::Deliver(const jobs::Job& job) {
   const std::string id = job.payload.value("email_id", "");
   if (!core::IsUuid(id)) return jobs::Outcome::Fail("the payload names no email_id");
+  std::optional<Attempt> attempt;
+  if (StartAttempt(id, /*refuse_interrupted=*/false, attempt) != Found::kReady) {
+    return jobs::Outcome::Done();  // already sent or failed, or erased
+  }
+  const DeliveryReport report = Finish(*attempt, job.attempt, job.attempt >= job.max_attempts);
+  if (report.kind == DeliveryReport::Kind::kRetry) return jobs::Outcome::Retry(report.detail);
+  return jobs::Outcome::Done();
+}
 
-  struct Prepared {
-    Email email;
-    std::string html;
-  };
-  auto prepared = database_.Write([&](db::Session& tx) -> core::Result<std::optional<Prepared>> {
+EmailService::Found EmailService::StartAttempt(std::string_view id, bool refuse_interrupted,
+                                               std::optional<Attempt>& attempt,
+                                               const DeliveryRecorder& record) {
+  return database_.Write([&](db::Session& tx) -> core::Result<Found> {
     auto email = store_.FindById(tx, id);
-    if (!email || email->status == "sent" || email->status == "failed") {
-      return std::optional<Prepared>();
-    }
+    if (!email) return Found::kGone;
+    if (email->status == "sent") return Found::kSent;
+    if (email->status == "failed") return Found::kFailed;
     const std::string now = Now();
+    if (email->status == "sending" && refuse_interrupted) {
+      store_.MarkFailed(tx, id, kInterruptedError, now);
+      if (record) {
+        record(tx, {DeliveryReport::Kind::kInterrupted, std::string(kInterruptedError)});
+      }
+      return Found::kInterrupted;
+    }
     store_.MarkSending(tx, id, now);
+    email->attempts += 1;
     std::string html = email->html ? *email->html : TextToHtml(email->text);
     if (settings_.smtp_enabled) {
       // Fresh tokens for every attempt: only their hashes are stored, and an earlier
@@ -335,16 +363,28 @@ jobs::Outcome EmailService::Deliver(const jobs::Job& job) {
       store_.InsertTokens(tx, id, tracked, now);
       html = std::move(tracked.html);
     }
-    return std::optional<Prepared>(Prepared{std::move(*email), std::move(html)});
-  });
-  if (!*prepared) return jobs::Outcome::Done();  // already sent or failed, or erased
-  const Email& email = (*prepared)->email;
+    attempt.emplace(Attempt{std::move(*email), std::move(html)});
+    return Found::kReady;
+  }).value();
+}
 
+DeliveryReport EmailService::Finish(const Attempt& attempt, int attempt_number,
+                                    bool last_attempt, const DeliveryRecorder& record) {
+  const Email& email = attempt.email;
+  const std::string& id = email.id;
+  // Stores `report` with `mark`, and the caller's record of it, in one transaction.
+  auto store = [&](DeliveryReport report, const std::function<void(db::Session&)>& mark) {
+    database_.Apply([&](db::Session& tx) {
+      mark(tx);
+      if (record) record(tx, report);
+    });
+    return report;
+  };
   if (!settings_.smtp_enabled) {
     // Development mode: the outbox is the destination.
-    database_.Apply(
-        [&](db::Session& tx) { store_.MarkSent(tx, id, "outbox", std::nullopt, Now()); });
-    return jobs::Outcome::Done();
+    return store({DeliveryReport::Kind::kSent, "kept in the outbox"}, [&](db::Session& tx) {
+      store_.MarkSent(tx, id, "outbox", std::nullopt, Now());
+    });
   }
 
   OutgoingMessage message;
@@ -356,7 +396,7 @@ jobs::Outcome EmailService::Deliver(const jobs::Job& job) {
   message.message_id = email.message_id;
   message.date = core::Now();
   message.text = email.text;
-  message.html = std::move((*prepared)->html);
+  message.html = attempt.html;
   message.extra_headers.emplace_back("X-Rapport-Email-Id", email.id);
   if (email.kind == kKindSystem)
     message.extra_headers.emplace_back("Auto-Submitted", "auto-generated");
@@ -365,22 +405,76 @@ jobs::Outcome EmailService::Deliver(const jobs::Job& job) {
   const std::string now = Now();
   switch (sent.kind) {
     case SendResult::Kind::kSent:
-      database_.Apply([&](db::Session& tx) { store_.MarkSent(tx, id, "smtp", sent.reply, now); });
-      return jobs::Outcome::Done();
+      return store({DeliveryReport::Kind::kSent, sent.reply},
+                   [&](db::Session& tx) { store_.MarkSent(tx, id, "smtp", sent.reply, now); });
     case SendResult::Kind::kPermanent:
-      database_.Apply([&](db::Session& tx) { store_.MarkFailed(tx, id, sent.reply, now); });
-      return jobs::Outcome::Done();
+      return store({DeliveryReport::Kind::kFailed, sent.reply},
+                   [&](db::Session& tx) { store_.MarkFailed(tx, id, sent.reply, now); });
     case SendResult::Kind::kTransient:
       break;
   }
-  if (job.attempt >= job.max_attempts) {
+  if (last_attempt) {
     const std::string reason =
-        fmt::format("gave up after {} attempts; last: {}", job.attempt, sent.reply);
-    database_.Apply([&](db::Session& tx) { store_.MarkFailed(tx, id, reason, now); });
-    return jobs::Outcome::Done();
+        fmt::format("gave up after {} attempts; last: {}", attempt_number, sent.reply);
+    return store({DeliveryReport::Kind::kFailed, reason},
+                 [&](db::Session& tx) { store_.MarkFailed(tx, id, reason, now); });
   }
-  database_.Apply([&](db::Session& tx) { store_.MarkRetrying(tx, id, sent.reply, now); });
-  return jobs::Outcome::Retry(sent.reply);
+  return store({DeliveryReport::Kind::kRetry, sent.reply},
+               [&](db::Session& tx) { store_.MarkRetrying(tx, id, sent.reply, now); });
+}
+
+// --- Managed messages (campaigns) ------------------------------------------------------------
+
+core::Result<Email> EmailService::CreateManagedMessage(db::Session& tx,
+                                                       const ManagedMessage& message) {
+  auto errors = CheckMessage(message.to, message.subject, message.text, message.html);
+  if (!errors.empty()) return core::Error::Invalid(std::move(errors));
+  Email email;
+  email.kind = std::string(kKindUser);
+  email.sender_id = message.sender_id;
+  email.customer_id = message.customer_id;
+  email.to = message.to;
+  email.to_name = message.to_name;
+  email.subject = core::Trim(message.subject);
+  email.text = SanitizeUtf8(message.text);
+  if (message.html) email.html = SanitizeUtf8(*message.html);
+  email.track_opens = message.track_opens;
+  email.track_clicks = message.track_clicks;
+  Queue(tx, email, /*with_job=*/false);
+  return email;
+}
+
+DeliveryReport EmailService::DeliverOnce(std::string_view email_id, bool last_attempt,
+                                         const DeliveryRecorder& record) {
+  std::optional<Attempt> attempt;
+  // An outcome stored before (or none to store): reported, and recorded on its own.
+  auto known = [&](DeliveryReport report) {
+    if (record) database_.Apply([&](db::Session& tx) { record(tx, report); });
+    return report;
+  };
+  switch (StartAttempt(email_id, /*refuse_interrupted=*/true, attempt, record)) {
+    case Found::kReady:
+      break;
+    case Found::kGone:
+      return known({DeliveryReport::Kind::kGone, "the email no longer exists"});
+    case Found::kInterrupted:
+      return {DeliveryReport::Kind::kInterrupted, std::string(kInterruptedError)};
+    case Found::kSent:
+    case Found::kFailed: {
+      auto email = database_.Read([&](db::Session& s) { return store_.FindById(s, email_id); });
+      if (!email) return known({DeliveryReport::Kind::kGone, "the email no longer exists"});
+      if (email->status == "sent") {
+        return known({DeliveryReport::Kind::kSent, email->smtp_response.value_or("")});
+      }
+      return known({DeliveryReport::Kind::kFailed, email->error.value_or("")});
+    }
+  }
+  return Finish(*attempt, static_cast<int>(attempt->email.attempts), last_attempt, record);
+}
+
+EngagementCounts EmailService::CountEngagement(
+    db::Session& session, const std::function<void(db::Query&)>& append_ids) {
+  return store_.CountEngagement(session, append_ids);
 }
 
 }  // namespace rapport::email

@@ -38,6 +38,37 @@ struct ReplyNotice {
 // delivered twice is stored once). Whatever it writes commits or rolls back with the reply.
 using ReplyListener = std::function<void(db::Session& tx, const ReplyNotice& reply)>;
 
+// A message that another capability writes and delivers itself (campaigns): a tracked user
+// email on behalf of `sender_id`, stored `queued` with no delivery job (see DeliverOnce).
+struct ManagedMessage {
+  std::string sender_id;
+  std::optional<std::string> customer_id;
+  std::string to;  // a valid address
+  std::optional<std::string> to_name;
+  std::string subject;  // one line
+  std::string text;
+  std::optional<std::string> html;
+  bool track_opens = true;
+  bool track_clicks = true;
+};
+
+// What one DeliverOnce() call did.
+struct DeliveryReport {
+  enum class Kind {
+    kSent,         // the SMTP server took it (or the dev outbox kept it); detail: its reply
+    kFailed,       // failed for good; detail: the reason
+    kRetry,        // a transient failure; the email is queued again; detail: the reply
+    kInterrupted,  // an earlier attempt was cut off mid-delivery: failed, not sent again
+    kGone,         // no such email (its customer was erased)
+  };
+  Kind kind = Kind::kGone;
+  std::string detail;
+};
+
+// Called with the outcome of a DeliverOnce() inside the transaction that stores it, so the
+// caller's own record of the outcome commits with the email's.
+using DeliveryRecorder = std::function<void(db::Session& tx, const DeliveryReport& report)>;
+
 // What POST /emails/inbound did with a message.
 struct InboundResult {
   bool matched = false;
@@ -108,6 +139,24 @@ class EmailService {
   // `text` when they are not acceptable.
   core::Result<Email> EnqueueSystemMessage(db::Session& tx, const SystemMessage& message);
 
+  // Stores a ManagedMessage inside the caller's transaction `tx`: status queued, no delivery
+  // job; the caller delivers it with DeliverOnce(). Invalid naming `to`, `subject` or `text`
+  // as EnqueueSystemMessage does.
+  core::Result<Email> CreateManagedMessage(db::Session& tx, const ManagedMessage& message);
+  // One delivery attempt of a managed email, at most once: an email found `sending` (an
+  // earlier attempt stopped between starting and recording the SMTP conversation, e.g. the
+  // process was killed) is marked failed instead of being sent again, since it may have
+  // arrived. A queued email is delivered like the job does; after a transient failure it is
+  // queued again, or failed when `last_attempt`. An email already sent or failed reports
+  // that state and is left alone. `record` (optional) runs inside the transaction that
+  // stores the outcome (in one of its own when the outcome was stored before).
+  DeliveryReport DeliverOnce(std::string_view email_id, bool last_attempt,
+                             const DeliveryRecorder& record = nullptr);
+  // Counts of the sent emails among those whose ids `append_ids` selects: it appends a
+  // subquery (`SELECT email_id FROM ... WHERE ...`) to the query it is given.
+  EngagementCounts CountEngagement(db::Session& session,
+                                   const std::function<void(db::Query&)>& append_ids);
+
   // NOTIFICATION HOOK: the one place a reply reaches the rest of the system. Set it once,
   // before serving (not thread-safe against concurrent inbound mail).
   void SetReplyListener(ReplyListener listener) { reply_listener_ = std::move(listener); }
@@ -124,8 +173,28 @@ class EmailService {
   bool CanSee(db::Session& session, const core::Principal& who, const Email& email);
   core::Result<Email> Visible(db::Session& session, const core::Principal& who,
                               std::string_view id);
-  // Inserts `email` (status queued, fresh Message-ID and reply tag) and its delivery job.
-  void Queue(db::Session& tx, Email& email);
+  // Inserts `email` (status queued, fresh Message-ID and reply tag), and its delivery job
+  // unless `with_job` is false.
+  void Queue(db::Session& tx, Email& email, bool with_job = true);
+  // Problems of an outgoing message's fields, named `to`, `subject`, `text`, `html`.
+  static std::vector<core::FieldError> CheckMessage(std::string_view to, std::string_view subject,
+                                                    std::string_view text,
+                                                    const std::optional<std::string>& html);
+  // The email and the HTML to send for one attempt, its state moved to `sending` (with fresh
+  // tracking tokens); nullopt when there is nothing to send.
+  struct Attempt {
+    Email email;
+    std::string html;
+  };
+  enum class Found { kReady, kGone, kSent, kFailed, kInterrupted };
+  // With `refuse_interrupted`, an email found `sending` is failed (and `record` told, in
+  // that transaction).
+  Found StartAttempt(std::string_view id, bool refuse_interrupted, std::optional<Attempt>& attempt,
+                     const DeliveryRecorder& record = nullptr);
+  // Sends the attempt over SMTP (or keeps it in the dev outbox) and stores the result,
+  // calling `record` in that transaction.
+  DeliveryReport Finish(const Attempt& attempt, int attempt_number, bool last_attempt,
+                        const DeliveryRecorder& record = nullptr);
 
   db::Database& database_;
   customers::CustomerService& customers_;

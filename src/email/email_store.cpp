@@ -353,6 +353,29 @@ EmailStats EmailStore::Stats(db::Session& session, const Audience& audience,
   return stats;
 }
 
+EngagementCounts EmailStore::CountEngagement(
+    db::Session& session, const std::function<void(db::Query&)>& append_ids) const {
+  EngagementCounts counts;
+  db::Query query(
+      "SELECT count(*), "
+      "COALESCE(SUM(CASE WHEN EXISTS (SELECT 1 FROM email_events v WHERE v.email_id = e.id AND "
+      "v.kind = 'open') THEN 1 ELSE 0 END), 0), "
+      "COALESCE(SUM(CASE WHEN EXISTS (SELECT 1 FROM email_events v WHERE v.email_id = e.id AND "
+      "v.kind = 'click') THEN 1 ELSE 0 END), 0), "
+      "COALESCE(SUM(CASE WHEN EXISTS (SELECT 1 FROM email_replies r WHERE r.email_id = e.id) "
+      "THEN 1 ELSE 0 END), 0) "
+      "FROM emails e WHERE e.status = 'sent' AND e.id IN (");
+  append_ids(query);
+  query.Sql(")");
+  session.First(query, [&](const db::Row& row) {
+    counts.sent = row.IntAt(0).value_or(0);
+    counts.opened = row.IntAt(1).value_or(0);
+    counts.clicked = row.IntAt(2).value_or(0);
+    counts.replied = row.IntAt(3).value_or(0);
+  });
+  return counts;
+}
+
 std::optional<std::string> EmailStore::FindByMessageId(db::Session& session,
                                                        std::string_view message_id) const {
   std::optional<std::string> id;

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -80,6 +81,11 @@ class EmailStore {
   EmailStats Stats(db::Session& session, const Audience& audience,
                    const std::optional<std::string>& from,
                    const std::optional<std::string>& to) const;
+
+  // Sent / opened / clicked / replied counts over the emails whose ids `append_ids` selects
+  // (it appends a subquery).
+  EngagementCounts CountEngagement(db::Session& session,
+                                   const std::function<void(db::Query&)>& append_ids) const;
 
   // Reply matching.
   std::optional<std::string> FindByMessageId(db::Session& session,
