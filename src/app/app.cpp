@@ -37,6 +37,8 @@
 #include "orders/order_service.hpp"
 #include "segments/segment_routes.hpp"
 #include "segments/segment_service.hpp"
+#include "reports/report_routes.hpp"
+#include "reports/report_service.hpp"
 #include "core/time.hpp"
 #include "http/server.hpp"
 #include "jobs/job_queue.hpp"
@@ -144,6 +146,7 @@ struct Application::Services {
         emails(database, customers, MailSettingsOf(config)),
         orders(database, customers, config.currency),
         segments(database, customers),
+        reports(database, emails, config.currency),
         idempotency(database),
         jobs(database),
         job_queue(database, QueueOptionsOf(config), log) {}
@@ -172,6 +175,7 @@ struct Application::Services {
   email::EmailService emails;
   orders::OrderService orders;
   segments::SegmentService segments;
+  reports::ReportService reports;
   DbIdempotencyStore idempotency;
   jobs::JobService jobs;
   // Capabilities register their handlers here before Serve() starts it.
@@ -211,6 +215,7 @@ Application::Application(Config config, db::Database& database,
   timeline::RegisterTimelineRoutes(s.router, s.timeline);
   orders::RegisterOrderRoutes(s.router, s.orders);
   segments::RegisterSegmentRoutes(s.router, s.segments);
+  reports::RegisterReportRoutes(s.router, s.reports);
   s.metrics.AddGauge("rapport_db_pool_connections", "Database connections in the pool.",
                      [size = s.config.db_pool] { return static_cast<double>(size); });
 }
