@@ -17,7 +17,7 @@ constexpr double kHeight = 400;
 constexpr double kLeft = 72;     // room for the y labels
 constexpr double kRight = 24;
 constexpr double kTop = 78;      // title, period and unit
-constexpr double kBottom = 64;   // x labels and the axis caption
+constexpr double kBottom = 66;   // x labels, the years under them and the axis caption
 constexpr double kPlotWidth = kWidth - kLeft - kRight;
 constexpr double kPlotHeight = kHeight - kTop - kBottom;
 
@@ -47,14 +47,15 @@ std::string DayLabel(Day day, bool with_year) {
   }
   return fmt::format("{} {}", static_cast<unsigned>(date.day()), MonthName(date));
 }
-std::string MonthLabel(Day day, bool with_year = true) {
+std::string MonthLabel(Day day) {
   const year_month_day date(day);
-  if (!with_year) return std::string(MonthName(date));
   return fmt::format("{} {}", MonthName(date), static_cast<int>(date.year()));
 }
 
-std::string BucketLabel(Day day, Interval interval, bool with_year) {
-  return interval == Interval::kMonth ? MonthLabel(day, with_year) : DayLabel(day, with_year);
+// An x-axis label: "3 Nov" for days and weeks, "Nov" for months (the year goes below).
+std::string BucketLabel(Day day, Interval interval) {
+  if (interval == Interval::kMonth) return std::string(MonthName(year_month_day(day)));
+  return DayLabel(day, false);
 }
 
 std::string BucketTooltip(Day day, Interval interval) {
@@ -167,6 +168,7 @@ std::vector<double> NiceTicks(double max, int target, bool integers) {
 }
 
 std::string AxisLabel(double value, double top) {
+  if (value == 0) return "0";
   if (top >= 1e6) return Grouped(value / 1e6, 2) + "M";
   if (top >= 1e4) return Grouped(value / 1e3, 2) + "k";
   return Grouped(value, 2);
@@ -290,16 +292,15 @@ std::string RenderChart(const Series& series) {
         Num(kLeft + kPlotWidth / 2), Num(kTop + kPlotHeight / 2), kMuted);
   }
 
-  // X axis: labels at every `step`-th bucket. The year is in the caption for days and weeks,
-  // and on the labels where it changes; months show it on the first label too.
-  const double label_width = 52;
-  const int step = LabelStep(n, kPlotWidth, label_width);
+  // X axis: labels at every `step`-th bucket, and under a label the year where it changes
+  // (and under the first label for months; the caption gives it for days and weeks).
+  const int step = LabelStep(n, kPlotWidth, 52);
   svg += "<g class=\"x-axis\">\n";
   int previous_year = 0;
   for (int i = 0; i < n; i += step) {
     const Day start = series.points[i].start;
     const int year = static_cast<int>(year_month_day(start).year());
-    const bool with_year = previous_year == 0 ? series.interval == Interval::kMonth
+    const bool show_year = previous_year == 0 ? series.interval == Interval::kMonth
                                               : year != previous_year;
     previous_year = year;
     const double x = x_center(i);
@@ -309,7 +310,13 @@ std::string RenderChart(const Series& series) {
     svg += fmt::format(
         "<text x=\"{}\" y=\"{}\" font-size=\"11\" fill=\"{}\" text-anchor=\"middle\">{}</text>\n",
         Num(x), Num(kTop + kPlotHeight + 19), kMuted,
-        EscapeXml(BucketLabel(start, series.interval, with_year)));
+        EscapeXml(BucketLabel(start, series.interval)));
+    if (show_year) {
+      svg += fmt::format(
+          "<text x=\"{}\" y=\"{}\" font-size=\"10\" font-weight=\"600\" fill=\"{}\" "
+          "text-anchor=\"middle\">{}</text>\n",
+          Num(x), Num(kTop + kPlotHeight + 32), kMuted, year);
+    }
   }
   svg += "</g>\n";
   // The caption names the interval and, for days and weeks, the year(s) shown.

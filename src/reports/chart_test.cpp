@@ -57,7 +57,7 @@ TEST(ChartTest, TicksAreNiceNumbers) {
 TEST(ChartTest, AxisLabelsReadLikeNumbers) {
   EXPECT_EQ(AxisLabel(2500, 5000), "2,500");
   EXPECT_EQ(AxisLabel(7500, 12500), "7.5k");
-  EXPECT_EQ(AxisLabel(0, 12500), "0k");
+  EXPECT_EQ(AxisLabel(0, 12500), "0");
   EXPECT_EQ(AxisLabel(1'200'000, 2'000'000), "1.2M");
   EXPECT_EQ(AxisLabel(0.25, 1), "0.25");
   EXPECT_EQ(AxisLabel(12.5, 20), "12.5");
