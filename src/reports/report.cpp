@@ -145,6 +145,9 @@ core::Result<SeriesRequest> ParseSeriesRequest(const QueryParams& params, Metric
     for (int i = 1; i < DefaultBuckets(request.interval); ++i) {
       start = BucketStart(start - days(1), request.interval);
     }
+    if (static_cast<int>(year_month_day(start).year()) < 0) {
+      return core::Error::BadRequest("to", "is too early for a default from; give from");
+    }
     request.from = FormatDay(start);
   }
   const int64_t count = BucketCount(request.from, request.to, request.interval);

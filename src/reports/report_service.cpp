@@ -8,6 +8,10 @@
 
 namespace rapport::reports {
 
+// Every read runs with db::CustomPlans: a report's best plan depends on its period (a month
+// reads an index range, all time scans), which a generic plan of a prepared statement cannot
+// know.
+
 namespace {
 
 constexpr std::array<std::string_view, 4> kStatuses = {"lead", "prospect", "customer", "churned"};
@@ -57,6 +61,7 @@ core::Result<nlohmann::json> ReportService::Overview(const core::Principal& who,
   const Narrow narrow = NarrowFor(who);
   nlohmann::json out = {{"from", Bound(period.from)}, {"to", Bound(period.to)}};
   database_.Read([&](db::Session& session) {
+    const db::CustomPlans plans(session);
     int64_t total = 0;
     nlohmann::json by_status =
         Filled(kStatuses, store_.CustomersByStatus(session, period, narrow), total);
@@ -110,6 +115,7 @@ core::Result<Series> ReportService::Timeseries(const core::Principal& who,
   const std::optional<std::string> agent =
       who.is_agent() ? std::optional<std::string>(who.id) : std::nullopt;
   auto days = database_.Read([&](db::Session& session) {
+    const db::CustomPlans plans(session);
     return store_.Daily(session, request.metric, period, NarrowFor(who), agent, currency_);
   });
   Series series = FoldDays(request, days);
@@ -120,8 +126,10 @@ core::Result<Series> ReportService::Timeseries(const core::Principal& who,
 core::Result<nlohmann::json> ReportService::Funnel(const core::Principal& who,
                                                    const Period& period) {
   if (auto allowed = RequireStaff(who); !allowed) return allowed.error();
-  const auto funnel = database_.Read(
-      [&](db::Session& session) { return store_.StatusFunnel(session, period, NarrowFor(who)); });
+  const auto funnel = database_.Read([&](db::Session& session) {
+    const db::CustomPlans plans(session);
+    return store_.StatusFunnel(session, period, NarrowFor(who));
+  });
   const std::array<std::pair<std::string_view, int64_t>, 3> steps = {
       std::pair{"lead", funnel.entered}, std::pair{"prospect", funnel.prospects},
       std::pair{"customer", funnel.customers}};
@@ -144,8 +152,10 @@ core::Result<nlohmann::json> ReportService::Agents(const core::Principal& who,
   if (auto allowed = RequireStaff(who); !allowed) return allowed.error();
   const std::optional<std::string> only =
       who.is_agent() ? std::optional<std::string>(who.id) : std::nullopt;
-  const auto users = database_.Read(
-      [&](db::Session& session) { return store_.PerUser(session, period, only, currency_); });
+  const auto users = database_.Read([&](db::Session& session) {
+    const db::CustomPlans plans(session);
+    return store_.PerUser(session, period, only, currency_);
+  });
   nlohmann::json data = nlohmann::json::array();
   for (const auto& user : users) {
     const bool any = user.interactions_done > 0 || user.tickets_resolved > 0 || user.orders > 0 ||

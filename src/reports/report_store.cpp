@@ -15,6 +15,13 @@ void AppendPeriod(db::Query& query, std::string_view column, const Period& perio
   if (period.to) query.Sql(fmt::format(" AND {} < ", column)).Param(*period.to);
 }
 
+// The period of done interactions by when they happened. That is never after completed_at,
+// so `from` also bounds completed_at, which the index interactions_done can range over.
+void AppendInteractionPeriod(db::Query& query, const Period& period) {
+  AppendPeriod(query, ReportStore::kInteractionTime, period);
+  if (period.from) query.Sql(" AND i.completed_at >= ").Param(*period.from);
+}
+
 std::map<std::string, int64_t> Counts(db::Session& session, const db::Query& query) {
   std::map<std::string, int64_t> counts;
   session.ForEach(query, [&](const db::Row& row) {
@@ -34,7 +41,11 @@ std::vector<DayValue> ReportStore::Daily(db::Session& session, Metric metric,
                     std::string_view where, std::string_view customer_column) {
     query.Sql(fmt::format("SELECT substr({0}, 1, 10) AS day, {1} FROM {2} WHERE {3}", time, value,
                           from, where));
-    AppendPeriod(query, time, period);
+    if (time == kInteractionTime) {
+      AppendInteractionPeriod(query, period);
+    } else {
+      AppendPeriod(query, time, period);
+    }
     if (!customer_column.empty()) narrow(query, customer_column);
   };
   switch (metric) {
@@ -90,7 +101,7 @@ std::map<std::string, int64_t> ReportStore::InteractionsByType(db::Session& sess
                                                                const Period& period,
                                                                const Narrow& narrow) const {
   db::Query query("SELECT i.type, count(*) FROM interactions i WHERE i.status = 'done'");
-  AppendPeriod(query, kInteractionTime, period);
+  AppendInteractionPeriod(query, period);
   narrow(query, "i.customer_id");
   query.Sql(" GROUP BY i.type");
   return Counts(session, query);
@@ -209,7 +220,7 @@ std::vector<ReportStore::UserFigures> ReportStore::PerUser(
 
   db::Query interactions(
       "SELECT i.user_id, count(*) FROM interactions i WHERE i.status = 'done'");
-  AppendPeriod(interactions, kInteractionTime, period);
+  AppendInteractionPeriod(interactions, period);
   only(interactions, "i.user_id");
   interactions.Sql(" GROUP BY i.user_id");
   each(interactions, [](UserFigures& u, const db::Row& row) {

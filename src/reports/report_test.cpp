@@ -151,6 +151,7 @@ TEST(ReportParamsTest, SeriesErrorsNameTheParameter) {
       {{{"from", "0001-01-01"}, {"to", "9999-01-01"}, {"interval", "month"}}, "interval"},
       {{{"from", "2026-01-01"}, {"to", "2025-01-01"}}, "to"},
       {{{"bucket", "day"}}, "bucket"},
+      {{{"to", "0000-01-01T00:00:00Z"}}, "to"},
   };
   for (const Case& c : cases) {
     auto result = ParseSeriesRequest(Params(c.params), Metric::kRevenue, now);
