@@ -44,6 +44,8 @@
 #include "orders/order_timeline.hpp"
 #include "segments/segment_routes.hpp"
 #include "segments/segment_service.hpp"
+#include "reports/report_routes.hpp"
+#include "reports/report_service.hpp"
 #include "core/time.hpp"
 #include "http/server.hpp"
 #include "jobs/job_queue.hpp"
@@ -187,6 +189,7 @@ struct Application::Services {
         notifications(database, users, customers, interactions, emails, StreamOptionsOf(config),
                       log),
         campaigns(database, customers, segments, emails, {.rate = config.campaign_rate}),
+        reports(database, emails, config.currency),
         idempotency(database),
         jobs(database),
         job_queue(database, QueueOptionsOf(config), log) {}
@@ -232,6 +235,7 @@ struct Application::Services {
   portal::PortalService portal;
   notifications::NotificationService notifications;
   campaigns::CampaignService campaigns;
+  reports::ReportService reports;
   DbIdempotencyStore idempotency;
   jobs::JobService jobs;
   // Capabilities register their handlers here before Serve() starts it.
@@ -289,6 +293,7 @@ Application::Application(Config config, db::Database& database,
                      [&n = s.notifications] { return static_cast<double>(n.open_streams()); });
   campaigns::RegisterCampaignRoutes(s.router, s.campaigns);
   s.campaigns.RegisterJobs(s.job_queue);
+  reports::RegisterReportRoutes(s.router, s.reports);
   s.metrics.AddGauge("rapport_db_pool_connections", "Database connections in the pool.",
                      [size = s.config.db_pool] { return static_cast<double>(size); });
 }
