@@ -199,7 +199,7 @@ int main(int argc, char** argv) {
     if (cli.got_subcommand(seed)) {
       auto database = rapport::app::OpenDatabase(config);
       rapport::db::Migrate(*database);
-      rapport::app::Seed(*database, {.customers = seed_customers});
+      rapport::app::Seed(*database, {.customers = seed_customers, .currency = config.currency});
       return 0;
     }
   } catch (const std::exception& e) {

@@ -24,8 +24,26 @@
 #include "companies/company_service.hpp"
 #include "customers/customer_routes.hpp"
 #include "customers/customer_service.hpp"
+#include "interactions/interaction_routes.hpp"
+#include "interactions/interaction_service.hpp"
+#include "interactions/interaction_timeline.hpp"
+#include "tickets/ticket_routes.hpp"
+#include "tickets/ticket_service.hpp"
+#include "tickets/ticket_timeline.hpp"
+#include "timeline/timeline_routes.hpp"
+#include "timeline/timeline_service.hpp"
+#include "email/email_routes.hpp"
+#include "email/email_service.hpp"
+#include "orders/order_routes.hpp"
+#include "orders/order_service.hpp"
+#include "segments/segment_routes.hpp"
+#include "segments/segment_service.hpp"
 #include "core/time.hpp"
 #include "http/server.hpp"
+#include "jobs/job_queue.hpp"
+#include "jobs/job_routes.hpp"
+#include "jobs/job_service.hpp"
+#include "jobs/maintenance.hpp"
 #include "transfer/transfer_routes.hpp"
 #include "transfer/transfer_service.hpp"
 
@@ -97,6 +115,21 @@ std::string ResolveJwtSecret(const Config& config) {
   return secret;
 }
 
+namespace {
+
+// The email settings of `config` (LoadConfig has validated them; throws std::runtime_error
+// for a Config built otherwise that holds bad ones).
+email::MailSettings MailSettingsOf(const Config& config) {
+  auto settings = email::ParseMailSettings(config.extra, config.public_url, config.inbound_secret);
+  if (!settings) {
+    const auto& first = settings.error().errors.front();
+    throw std::runtime_error(fmt::format("configuration: {} {}", first.field, first.message));
+  }
+  return std::move(*settings);
+}
+
+}  // namespace
+
 struct Application::Services {
   Services(const Config& c, db::Database& d, std::shared_ptr<spdlog::logger> l)
       : config(c),
@@ -106,8 +139,25 @@ struct Application::Services {
         users(database, auth),
         companies(database),
         customers(database, companies),
+        interactions(database, customers),
+        tickets(database, customers, interactions),
+        interaction_timeline(database.engine()),
+        ticket_timeline(database.engine()),
+        timeline(database, customers, {&interaction_timeline, &ticket_timeline}),
+        emails(database, customers, MailSettingsOf(config)),
+        orders(database, customers, config.currency),
+        segments(database, customers),
         transfer(database, customers, users),
-        idempotency(database) {}
+        idempotency(database),
+        jobs(database),
+        job_queue(database, QueueOptionsOf(config), log) {}
+
+  static jobs::QueueOptions QueueOptionsOf(const Config& config) {
+    jobs::QueueOptions options;
+    options.workers = config.job_workers;
+    options.poll_interval = std::chrono::milliseconds(config.job_poll_ms);
+    return options;
+  }
 
   Config config;
   db::Database& database;
@@ -118,8 +168,19 @@ struct Application::Services {
   auth::UserService users;
   companies::CompanyService companies;
   customers::CustomerService customers;
+  interactions::InteractionService interactions;
+  tickets::TicketService tickets;
+  interactions::InteractionTimelineSource interaction_timeline;
+  tickets::TicketTimelineSource ticket_timeline;
+  timeline::TimelineService timeline;
+  email::EmailService emails;
+  orders::OrderService orders;
+  segments::SegmentService segments;
   transfer::TransferService transfer;
   DbIdempotencyStore idempotency;
+  jobs::JobService jobs;
+  // Capabilities register their handlers here before Serve() starts it.
+  jobs::JobQueue job_queue;
 };
 
 Application::Application(Config config, db::Database& database,
@@ -132,6 +193,31 @@ Application::Application(Config config, db::Database& database,
   customers::RegisterCustomerRoutes(s.router, s.customers);
   transfer::RegisterTransferRoutes(s.router, s.transfer,
                                    {.max_import_bytes = s.config.max_import_bytes});
+  email::RegisterEmailRoutes(s.router, s.emails);
+  s.emails.RegisterJobs(s.job_queue);
+  jobs::RegisterJobRoutes(s.router, s.jobs);
+  jobs::RegisterMaintenance(
+      s.job_queue, s.database,
+      {.interval = std::chrono::seconds(s.config.maintenance_interval),
+       .done_retention = std::chrono::hours(24 * s.config.job_retention_days)});
+  s.metrics.AddLabelledGauge("rapport_jobs", "Jobs in the queue table by status.", "status",
+                             [&jobs = s.jobs] {
+                               std::vector<std::pair<std::string, double>> depth;
+                               try {
+                                 for (const auto& [status, count] : jobs.CountByStatus()) {
+                                   depth.emplace_back(jobs::StatusName(status),
+                                                      static_cast<double>(count));
+                                 }
+                               } catch (const std::exception&) {
+                                 // An unreachable database shows as no series, not a failed scrape.
+                               }
+                               return depth;
+                             });
+  interactions::RegisterInteractionRoutes(s.router, s.interactions);
+  tickets::RegisterTicketRoutes(s.router, s.tickets);
+  timeline::RegisterTimelineRoutes(s.router, s.timeline);
+  orders::RegisterOrderRoutes(s.router, s.orders);
+  segments::RegisterSegmentRoutes(s.router, s.segments);
   s.metrics.AddGauge("rapport_db_pool_connections", "Database connections in the pool.",
                      [size = s.config.db_pool] { return static_cast<double>(size); });
 }
@@ -168,6 +254,7 @@ int Application::Serve() {
                       [&s](std::string_view token) { return s.auth.Authenticate(token); },
                       &s.idempotency, s.metrics, s.log);
   const int port = server.Start();
+  s.job_queue.Start();
   LogEvent(*s.log, {{"event", "listening"},
                     {"host", s.config.host},
                     {"port", port},
@@ -176,6 +263,7 @@ int Application::Serve() {
   sigwait(&signals, &signal);
   LogEvent(*s.log, {{"event", "stopping"}, {"signal", signal}});
   server.Stop();
+  s.job_queue.Stop();  // running jobs finish, claimed ones go back to the queue
   return 0;
 }
 

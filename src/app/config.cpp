@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "core/text.hpp"
+#include "email/mail_settings.hpp"
 
 extern char** environ;
 
@@ -30,6 +31,10 @@ const std::map<std::string, std::string>& ConfigNames() {
       {"RAPPORT_LOG_LEVEL", "debug, info, warn or error"},
       {"RAPPORT_TRUSTED_PROXIES", "comma-separated IPs of proxies whose X-Forwarded-For is believed"},
       {"RAPPORT_MAX_IMPORT_BYTES", "largest import body over HTTP: bytes, or with K, M or G (1M to 1G)"},
+      {"RAPPORT_JOB_WORKERS", "background job threads in this process; 0 runs no jobs here"},
+      {"RAPPORT_JOB_POLL_MS", "milliseconds between job-table polls when no wake-up arrives"},
+      {"RAPPORT_JOB_RETENTION_DAYS", "days that done jobs are kept before the purge"},
+      {"RAPPORT_MAINTENANCE_INTERVAL", "seconds between runs of the maintenance purge"},
       {"RAPPORT_SMTP_URL", "smtp://host:port or smtps://host:port"},
       {"RAPPORT_SMTP_HOST", "SMTP host"},
       {"RAPPORT_SMTP_PORT", "SMTP port"},
@@ -37,6 +42,7 @@ const std::map<std::string, std::string>& ConfigNames() {
       {"RAPPORT_SMTP_USER", "SMTP user"},
       {"RAPPORT_SMTP_PASSWORD", "SMTP password"},
       {"RAPPORT_SMTP_FROM", "From address of outgoing mail"},
+      {"RAPPORT_SMTP_CA_FILE", "PEM file of the CAs trusted for SMTP TLS (default: the system's)"},
       {"RAPPORT_AI_PROVIDER", "gemini or openai"},
       {"RAPPORT_AI_URL", "AI endpoint base URL"},
       {"RAPPORT_AI_KEY", "AI API key"},
@@ -180,6 +186,18 @@ core::Result<Config> LoadConfig(const std::map<std::string, std::string>& flags)
         errors.push_back({key, "must be 1M to 1G (bytes, or with K, M or G)"});
       }
       config.max_import_bytes = static_cast<std::size_t>(n);
+    } else if (key == "RAPPORT_JOB_WORKERS") {
+      if (!ParseSize(value, 0, 256, n)) errors.push_back({key, "must be 0 to 256"});
+      config.job_workers = static_cast<int>(n);
+    } else if (key == "RAPPORT_JOB_POLL_MS") {
+      if (!ParseSize(value, 10, 600000, n)) errors.push_back({key, "must be 10 to 600000"});
+      config.job_poll_ms = static_cast<int>(n);
+    } else if (key == "RAPPORT_JOB_RETENTION_DAYS") {
+      if (!ParseSize(value, 1, 3650, n)) errors.push_back({key, "must be 1 to 3650"});
+      config.job_retention_days = static_cast<int>(n);
+    } else if (key == "RAPPORT_MAINTENANCE_INTERVAL") {
+      if (!ParseSize(value, 1, 604800, n)) errors.push_back({key, "must be 1 to 604800"});
+      config.maintenance_interval = static_cast<int>(n);
     } else if (key == "RAPPORT_LOG_LEVEL") {
       if (value != "debug" && value != "info" && value != "warn" && value != "error") {
         errors.push_back({key, "must be debug, info, warn or error"});
@@ -189,10 +207,14 @@ core::Result<Config> LoadConfig(const std::map<std::string, std::string>& flags)
       config.extra[key] = value;
     }
   }
-  if (!errors.empty()) return core::Error::Invalid(std::move(errors));
   if (config.public_url.empty()) {
     config.public_url = fmt::format("http://{}:{}", config.host, config.port);
   }
+  if (auto mail = email::ParseMailSettings(config.extra, config.public_url, config.inbound_secret);
+      !mail) {
+    for (const auto& error : mail.error().errors) errors.push_back(error);
+  }
+  if (!errors.empty()) return core::Error::Invalid(std::move(errors));
   return config;
 }
 

@@ -29,6 +29,10 @@ struct Config {
   std::string log_level = "info";                 // RAPPORT_LOG_LEVEL
   std::vector<std::string> trusted_proxies;       // RAPPORT_TRUSTED_PROXIES (comma-separated IPs)
   std::size_t max_import_bytes = 64 << 20;        // RAPPORT_MAX_IMPORT_BYTES (HTTP imports)
+  int job_workers = 8;                            // RAPPORT_JOB_WORKERS (0: run no jobs here)
+  int job_poll_ms = 500;                          // RAPPORT_JOB_POLL_MS
+  int job_retention_days = 7;                     // RAPPORT_JOB_RETENTION_DAYS (done jobs)
+  int maintenance_interval = 3600;                // RAPPORT_MAINTENANCE_INTERVAL (seconds)
 
   // SMTP, AI and OIDC settings, kept as given for the capabilities that read them.
   std::map<std::string, std::string> extra;

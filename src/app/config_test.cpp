@@ -32,6 +32,26 @@ TEST(ConfigTest, RejectsBadValuesByName) {
   EXPECT_EQ(config.error().errors.size(), 3u);
 }
 
+TEST(ConfigTest, JobSettings) {
+  auto defaults = LoadConfig({});
+  ASSERT_TRUE(defaults);
+  EXPECT_EQ(defaults->job_workers, 8);
+  EXPECT_EQ(defaults->job_poll_ms, 500);
+  EXPECT_EQ(defaults->job_retention_days, 7);
+  EXPECT_EQ(defaults->maintenance_interval, 3600);
+  auto set = LoadConfig({{"RAPPORT_JOB_WORKERS", "0"}, {"RAPPORT_JOB_POLL_MS", "50"},
+                         {"RAPPORT_JOB_RETENTION_DAYS", "30"}, {"RAPPORT_MAINTENANCE_INTERVAL", "60"}});
+  ASSERT_TRUE(set);
+  EXPECT_EQ(set->job_workers, 0);
+  EXPECT_EQ(set->job_poll_ms, 50);
+  EXPECT_EQ(set->job_retention_days, 30);
+  EXPECT_EQ(set->maintenance_interval, 60);
+  auto bad = LoadConfig({{"RAPPORT_JOB_WORKERS", "-1"}, {"RAPPORT_JOB_POLL_MS", "5"},
+                         {"RAPPORT_JOB_RETENTION_DAYS", "0"}, {"RAPPORT_MAINTENANCE_INTERVAL", "x"}});
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().errors.size(), 4u);
+}
+
 TEST(ConfigTest, DefaultsMatchTheContract) {
   auto config = LoadConfig({});
   ASSERT_TRUE(config);

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <array>
+#include <chrono>
+#include <optional>
 #include <random>
 #include <string>
 #include <vector>
@@ -121,10 +123,25 @@ int64_t Seed(db::Database& database, const SeedOptions& options) {
         }
         nlohmann::json attributes = {{"source", kSources[rng() % kSources.size()]},
                                      {"industry", kIndustries[rng() % kIndustries.size()]}};
-        const int64_t visits = buyer ? 1 + rng() % 40 : 0;
-        const int64_t spend = buyer ? visits * (1000 + rng() % 50000) : 0;
+        // Buyers get a few paid orders between their creation and now (in the server's
+        // currency); the customer's totals are what those orders add up to, as the orders
+        // capability keeps them.
+        struct SeedOrder {
+          int64_t amount;
+          std::string ordered_at;
+        };
+        std::vector<SeedOrder> orders;
+        int64_t spend = 0;
         std::optional<std::string> last_visit;
-        if (buyer) last_visit = core::FormatTimestamp(created + (now - created) / 2);
+        for (int64_t n = buyer ? 1 + rng() % 5 : 0; n > 0; --n) {
+          const auto since = std::chrono::duration_cast<std::chrono::seconds>(now - created);
+          const core::Timestamp at =
+              created + std::chrono::seconds(rng() % static_cast<uint64_t>(since.count() + 1));
+          orders.push_back({1000 + static_cast<int64_t>(rng() % 50000), core::FormatTimestamp(at)});
+          spend += orders.back().amount;
+          if (!last_visit || orders.back().ordered_at > *last_visit) last_visit = orders.back().ordered_at;
+        }
+        const auto visits = static_cast<int64_t>(orders.size());
 
         db::Query insert(
             "INSERT INTO customers (id, name, first_name, last_name, email, phone, company_id, "
@@ -140,6 +157,14 @@ int64_t Seed(db::Database& database, const SeedOptions& options) {
         insert.Param(spend).Sql(", ").Param(visits).Sql(", ").Param(last_visit).Sql(", ");
         insert.Param(created_at).Sql(", ").Param(created_at).Sql(")");
         session.Exec(insert);
+        for (const SeedOrder& order : orders) {
+          session.Exec(db::Query("INSERT INTO orders (id, customer_id, amount, currency, status, "
+                                 "ordered_at, created_at, updated_at) VALUES (")
+                           .Param(core::NewId()).Sql(", ").Param(id).Sql(", ").Param(order.amount)
+                           .Sql(", ").Param(options.currency).Sql(", 'paid', ")
+                           .Param(order.ordered_at).Sql(", ").Param(order.ordered_at).Sql(", ")
+                           .Param(order.ordered_at).Sql(")"));
+        }
         for (const std::string& tag : tags) {
           session.Exec(db::Query("INSERT INTO customer_tags (customer_id, tag) VALUES (")
                            .Param(id).Sql(", ").Param(tag).Sql(")"));
@@ -154,6 +179,8 @@ int64_t Seed(db::Database& database, const SeedOptions& options) {
     bar.Set(added);
   }
   bar.Finish();
+  // Fresh statistics after a bulk load, so the query planners see the real sizes.
+  database.Apply([](db::Session& session) { session.Exec(db::Query("ANALYZE")); });
   return added;
 }
 

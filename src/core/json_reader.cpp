@@ -1,5 +1,7 @@
 #include "core/json_reader.hpp"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "core/ids.hpp"
@@ -42,8 +44,17 @@ Field<std::string> JsonReader::Text(std::string_view key, TextRule rule) {
   return field;
 }
 
+Field<std::string> JsonReader::TextOrNull(std::string_view key, std::size_t max) {
+  Field<std::string> field = Text(key, {.min = 0, .max = max});
+  if (field.value && field.value->empty()) {
+    field.value.reset();
+    field.null = true;
+  }
+  return field;
+}
+
 Field<std::string> JsonReader::Enum(std::string_view key,
-                                    std::initializer_list<std::string_view> allowed) {
+                                    std::span<const std::string_view> allowed) {
   Field<std::string> field = Text(key, {.min = 0, .max = 100});
   if (!field.value) return field;
   for (std::string_view option : allowed) {
@@ -159,12 +170,28 @@ Field<std::vector<std::string>> JsonReader::TextList(std::string_view key, std::
   return field;
 }
 
+int NestingDepth(const nlohmann::json& value, int limit) {
+  int deepest = 0;
+  std::vector<std::pair<const nlohmann::json*, int>> pending = {{&value, 0}};
+  while (!pending.empty()) {
+    auto [node, depth] = pending.back();
+    pending.pop_back();
+    if (!node->is_structured()) continue;
+    deepest = std::max(deepest, depth + 1);
+    if (deepest > limit) return limit + 1;
+    for (const auto& child : *node) pending.emplace_back(&child, depth + 1);
+  }
+  return deepest;
+}
+
 Field<nlohmann::json> JsonReader::Object(std::string_view key) {
   Field<nlohmann::json> field;
   const nlohmann::json* v = Open(key, field);
   if (!v) return field;
   if (!v->is_object()) {
     Fail(key, "must be an object");
+  } else if (NestingDepth(*v, kMaxObjectNesting) > kMaxObjectNesting) {
+    Fail(key, fmt::format("must be nested at most {} levels deep", kMaxObjectNesting));
   } else {
     field.value = *v;
   }

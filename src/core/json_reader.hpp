@@ -4,6 +4,7 @@
 #include <initializer_list>
 #include <optional>
 #include <set>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -24,7 +25,35 @@ struct Field {
   bool is_null() const { return null; }
   const T& operator*() const { return *value; }
   const T* operator->() const { return &*value; }
+
+  // PATCH semantics for an optional target: when present, sets it to the value (nullopt for
+  // null). Returns whether `target` changed.
+  bool AssignTo(std::optional<T>& target) const {
+    if (!present || value == target) return false;
+    target = value;
+    return true;
+  }
+  // For a target that cannot be null: sets it when there is a value. Returns whether it
+  // changed.
+  bool AssignTo(T& target) const {
+    if (!value || *value == target) return false;
+    target = *value;
+    return true;
+  }
 };
+
+// The JSON of an optional value: the value, or null.
+template <class T>
+nlohmann::json JsonOrNull(const std::optional<T>& value) {
+  return value ? nlohmann::json(*value) : nlohmann::json(nullptr);
+}
+
+// How deep Object() values may nest ({"a": {"b": 1}} is 2).
+constexpr int kMaxObjectNesting = 32;
+
+// The nesting depth of `value` (a scalar is 0, [] and {} are 1), counted without recursion,
+// so any document can be measured; stops counting above `limit` and returns limit + 1.
+int NestingDepth(const nlohmann::json& value, int limit);
 
 struct TextRule {
   std::size_t min = 0;
@@ -45,8 +74,13 @@ class JsonReader {
   explicit JsonReader(const nlohmann::json& object) : object_(object) {}
 
   Field<std::string> Text(std::string_view key, TextRule rule = {});
+  // Optional text of at most `max` characters, where "" reads as null (it clears the field).
+  Field<std::string> TextOrNull(std::string_view key, std::size_t max);
   // A string that must be one of `allowed`.
-  Field<std::string> Enum(std::string_view key, std::initializer_list<std::string_view> allowed);
+  Field<std::string> Enum(std::string_view key, std::initializer_list<std::string_view> allowed) {
+    return Enum(key, std::span<const std::string_view>(allowed.begin(), allowed.size()));
+  }
+  Field<std::string> Enum(std::string_view key, std::span<const std::string_view> allowed);
   Field<std::string> Email(std::string_view key);
   Field<std::string> Id(std::string_view key);         // a UUID
   Field<std::string> Timestamp(std::string_view key);  // RFC 3339, normalised to UTC
@@ -55,7 +89,12 @@ class JsonReader {
   Field<int64_t> Money(std::string_view key);  // minor units
   Field<std::vector<std::string>> TextList(std::string_view key, std::size_t max_items,
                                            TextRule item_rule = {});
-  Field<nlohmann::json> Object(std::string_view key);  // any JSON object
+  // Any JSON object nested at most kMaxObjectNesting levels deep (deeper values are refused
+  // before they are copied: copying, comparing and printing a document recurse).
+  Field<nlohmann::json> Object(std::string_view key);
+  // The value of `key` as it is (nullptr when absent), marked as known, for a caller that
+  // checks it itself. Nothing is copied, so it also suits deep values.
+  const nlohmann::json* Raw(std::string_view key) { return Take(key); }
 
   // Reports `key` as required when it is absent or null (an invalid value already has its
   // own problem).

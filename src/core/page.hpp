@@ -48,4 +48,20 @@ struct Page {
   nlohmann::json ToJson() &&;
 };
 
+// A page of typed rows; ToJson() is the Page of each row's ToJson().
+template <class T>
+struct PageOf {
+  std::vector<T> data;
+  std::optional<std::string> next_cursor;
+  std::optional<int64_t> total;
+
+  nlohmann::json ToJson() const {
+    Page page;
+    for (const T& row : data) page.data.push_back(row.ToJson());
+    page.next_cursor = next_cursor;
+    page.total = total;
+    return std::move(page).ToJson();
+  }
+};
+
 }  // namespace rapport::core

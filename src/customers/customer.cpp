@@ -19,33 +19,18 @@ bool IsValidStatus(std::string_view status) {
 
 namespace {
 
-nlohmann::json OrNull(const std::optional<std::string>& value) {
-  return value ? nlohmann::json(*value) : nlohmann::json(nullptr);
-}
-
-// Text fields other than name: "" reads as null.
-core::Field<std::string> OptionalText(core::JsonReader& in, std::string_view key,
-                                      std::size_t max) {
-  auto field = in.Text(key, {.min = 0, .max = max});
-  if (field.value && field.value->empty()) {
-    field.value.reset();
-    field.null = true;
-  }
-  return field;
-}
-
 core::Result<CustomerInput> ParseCustomer(const nlohmann::json& body, bool create) {
   core::JsonReader in(body);
   CustomerInput input;
   input.name = in.Text("name", {.min = 1, .max = 200});
-  input.first_name = OptionalText(in, "first_name", 100);
-  input.last_name = OptionalText(in, "last_name", 100);
+  input.first_name = in.TextOrNull("first_name", 100);
+  input.last_name = in.TextOrNull("last_name", 100);
   input.email = in.Email("email");
-  input.phone = OptionalText(in, "phone", 50);
+  input.phone = in.TextOrNull("phone", 50);
   input.company = in.Text("company", {.min = 1, .max = 200});
   input.company_id = in.Id("company_id");
   input.status = in.Enum("status", {"lead", "prospect", "customer", "churned"});
-  input.notes = OptionalText(in, "notes", 10000);
+  input.notes = in.TextOrNull("notes", 10000);
   input.tags = in.TextList("tags", kMaxTags, {.min = 1, .max = kMaxTagLength});
   auto attributes = in.Object("attributes");
   input.owner_id = in.Id("owner_id");
@@ -79,14 +64,6 @@ core::Result<CustomerInput> ParseCustomer(const nlohmann::json& body, bool creat
   }
   if (auto error = in.Finish()) return *error;
   return input;
-}
-
-bool Assign(const core::Field<std::string>& field, std::optional<std::string>& target) {
-  if (!field.present) return false;
-  std::optional<std::string> value = field.value;  // null or "" → nullopt
-  if (value == target) return false;
-  target = std::move(value);
-  return true;
 }
 
 }  // namespace
@@ -248,8 +225,8 @@ bool ApplyCustomerInput(const CustomerInput& input, Customer& customer) {
   bool changed = false;
   const bool name_was_derived =
       customer.name == DeriveName(customer.first_name, customer.last_name);
-  const bool names_changed = Assign(input.first_name, customer.first_name) |
-                             Assign(input.last_name, customer.last_name);
+  const bool names_changed = input.first_name.AssignTo(customer.first_name) |
+                             input.last_name.AssignTo(customer.last_name);
   changed = names_changed;
   if (input.name.value) {
     if (*input.name.value != customer.name) {
@@ -262,9 +239,9 @@ bool ApplyCustomerInput(const CustomerInput& input, Customer& customer) {
       customer.name = std::move(derived);
     }
   }
-  changed = Assign(input.email, customer.email) || changed;
-  changed = Assign(input.phone, customer.phone) || changed;
-  changed = Assign(input.notes, customer.notes) || changed;
+  changed = input.email.AssignTo(customer.email) || changed;
+  changed = input.phone.AssignTo(customer.phone) || changed;
+  changed = input.notes.AssignTo(customer.notes) || changed;
   if (input.status.value && *input.status.value != customer.status) {
     customer.status = *input.status.value;
     changed = true;
@@ -336,13 +313,37 @@ core::Result<CustomerFilter> ParseCustomerFilter(const ParamLookup& param) {
   }
   filter.tag = text("tag");
   filter.q = text("q");
+  if (auto given = text("filter")) {
+    auto document = nlohmann::json::parse(*given, nullptr, /*allow_exceptions=*/false);
+    if (document.is_discarded()) {
+      core::Error error =
+          core::Error::BadRequest("filter", "must be a rule group as JSON (URL-encoded)");
+      error.detail = "invalid query parameter 'filter': must be a rule group as JSON (URL-encoded)";
+      return error;
+    }
+    auto rule = rules::ParseRules(document);
+    if (!rule) {
+      // Each problem of the tree, named by its path inside the filter.
+      auto problem = [](const core::FieldError& e) {
+        return e.field.empty() ? e.message : fmt::format("{}: {}", e.field, e.message);
+      };
+      const auto& problems = rule.error().errors;
+      core::Error error = core::Error::BadRequest("filter", problem(problems.front()));
+      error.detail = fmt::format("invalid query parameter 'filter': {}", problem(problems.front()));
+      for (std::size_t i = 1; i < problems.size(); ++i) {
+        error.errors.push_back({"filter", problem(problems[i])});
+      }
+      return error;
+    }
+    filter.rules.push_back(std::move(*rule));
+  }
   return filter;
 }
 
 nlohmann::json StatusChange::ToJson() const {
-  return {{"from_status", OrNull(from_status)},
+  return {{"from_status", core::JsonOrNull(from_status)},
           {"to_status", to_status},
-          {"changed_by", OrNull(changed_by)},
+          {"changed_by", core::JsonOrNull(changed_by)},
           {"changed_at", changed_at}};
 }
 

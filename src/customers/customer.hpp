@@ -13,7 +13,9 @@
 
 #include "core/json_reader.hpp"
 #include "core/principal.hpp"
+#include "core/query_reader.hpp"
 #include "core/result.hpp"
+#include "rules/rule.hpp"
 
 namespace rapport::customers {
 
@@ -129,13 +131,23 @@ struct CustomerFilter {
   std::optional<std::string> q;               // name, email, phone, company name
   std::optional<std::string> created_after;   // inclusive, normalised RFC 3339 UTC
   std::optional<std::string> created_before;  // exclusive
+  // Rule groups of the rule language (?filter=, a segment's rules), each ANDed with the rest.
+  std::vector<rules::Rule> rules;
 };
 
 // Reads the filters through `param` (a query-parameter lookup). BadRequest names the first
 // bad parameter: an unknown status, a non-UUID owner_id or company_id, a created_* that is
-// neither an RFC 3339 timestamp nor a date.
-using ParamLookup = std::function<std::optional<std::string_view>(std::string_view)>;
+// neither an RFC 3339 timestamp nor a date, a `filter` that is not a valid rule group (the
+// message names the rule by its path, e.g. "rules[1].value: must be a number").
+using ParamLookup = core::ParamLookup;
 core::Result<CustomerFilter> ParseCustomerFilter(const ParamLookup& param);
+
+// What a customer's orders add up to (kept on the customer by the orders capability).
+struct PurchaseStats {
+  int64_t total_spend = 0;  // minor units
+  int64_t num_visits = 0;
+  std::optional<std::string> last_visit_at;
+};
 
 // The fields ?sort may name, and the order without ?sort.
 inline const std::vector<std::string_view> kCustomerSortFields = {

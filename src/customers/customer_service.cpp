@@ -41,6 +41,24 @@ bool CustomerService::CanSee(const core::Principal& who, const Customer& custome
   return false;
 }
 
+void CustomerService::AppendVisibleFilter(db::Query& query, const core::Principal& who,
+                                          std::string_view customer_id_column) {
+  switch (who.kind) {
+    case core::Principal::Kind::kUser:
+      if (who.role != core::Role::kAgent) return;
+      query.Sql(" AND ").Sql(customer_id_column);
+      query.Sql(" IN (SELECT v.id FROM customers v WHERE v.owner_id = ").Param(who.id);
+      query.Sql(" OR v.owner_id IS NULL)");
+      return;
+    case core::Principal::Kind::kPortal:
+      query.Sql(" AND ").Sql(customer_id_column).Sql(" = ").Param(who.customer_id);
+      return;
+    case core::Principal::Kind::kAnonymous:
+      break;
+  }
+  query.Sql(" AND 1 = 0");
+}
+
 core::Result<CustomerPage> CustomerService::List(const core::Principal& who,
                                                  const CustomerFilter& filter,
                                                  const core::PageRequest& page) {
@@ -124,10 +142,25 @@ core::Result<Customer> CustomerService::Get(const core::Principal& who, std::str
 
 core::Result<Customer> CustomerService::Get(db::Session& session, const core::Principal& who,
                                             std::string_view id) {
+  return Find(session, who, id, /*lock=*/false);
+}
+
+core::Result<Customer> CustomerService::GetForUpdate(db::Session& tx, const core::Principal& who,
+                                                     std::string_view id) {
+  return Find(tx, who, id, /*lock=*/true);
+}
+
+core::Result<Customer> CustomerService::Find(db::Session& session, const core::Principal& who,
+                                             std::string_view id, bool lock) {
   if (!core::IsUuid(id)) return core::Error::NotFound("customer", id);
-  auto customer = store_.FindById(session, id);
+  auto customer = store_.FindById(session, id, lock);
   if (!customer || !CanSee(who, *customer)) return core::Error::NotFound("customer", id);
   return std::move(*customer);
+}
+
+void CustomerService::SetLastInteractionAt(db::Session& tx, std::string_view id,
+                                           const std::optional<std::string>& at) {
+  store_.SetLastInteractionAt(tx, id, at);
 }
 
 core::Result<Customer> CustomerService::Update(const core::Principal& who, std::string_view id,
@@ -203,6 +236,20 @@ core::Status CustomerService::Delete(const core::Principal& who, std::string_vie
     if (expected_version && store_.FindById(tx, id)) return core::Error::PreconditionFailed();
     return core::Error::NotFound("customer", id);
   });
+}
+
+void CustomerService::SetPurchaseStats(db::Session& tx, std::string_view id,
+                                       const PurchaseStats& stats) {
+  store_.SetPurchaseStats(tx, id, stats);
+}
+
+core::Result<std::vector<std::string>> CustomerService::MatchingIds(
+    db::Session& session, const core::Principal& who, const CustomerFilter& filter,
+    std::string_view after_id, int limit) {
+  if (auto allowed = RequireStaff(who); !allowed) return allowed.error();
+  std::optional<std::string> visible_to;
+  if (who.is_agent()) visible_to = who.id;
+  return store_.MatchingIds(session, filter, visible_to, after_id, limit);
 }
 
 core::Result<std::vector<StatusChange>> CustomerService::StatusHistory(const core::Principal& who,

@@ -56,6 +56,17 @@ class CustomerService {
   core::Result<Customer> Get(db::Session& session, const core::Principal& who,
                              std::string_view id);
 
+  // For other capabilities' writes that derive something from the customer's records: the
+  // customer if `who` may see it (else NotFound), its row locked until `tx` ends, so that
+  // values computed next inside `tx` see every committed change of concurrent writers.
+  core::Result<Customer> GetForUpdate(db::Session& tx, const core::Principal& who,
+                                      std::string_view id);
+
+  // Sets the derived last_interaction_at (maintained by the interactions capability). Not an
+  // edit of the customer: version, ETag and updated_at stay as they are.
+  void SetLastInteractionAt(db::Session& tx, std::string_view id,
+                            const std::optional<std::string>& at);
+
   // Applies `changes` (a PATCH); records a status change. A PATCH that changes nothing
   // writes nothing and keeps the version.
   core::Result<Customer> Update(const core::Principal& who, std::string_view id,
@@ -77,7 +88,26 @@ class CustomerService {
   // Whether `who` may see `customer` (the rule above).
   static bool CanSee(const core::Principal& who, const Customer& customer);
 
+  // The same rule in SQL, for other capabilities' lists of records that hang off a customer:
+  // appends ` AND <customer_id_column> ...` keeping only rows of customers `who` may see
+  // (nothing for admins and managers; no row for anonymous principals).
+  static void AppendVisibleFilter(db::Query& query, const core::Principal& who,
+                                  std::string_view customer_id_column);
+
+  // Stores what the customer's orders add up to; bumps its version and updated_at.
+  void SetPurchaseStats(db::Session& tx, std::string_view id, const PurchaseStats& stats);
+  // Up to `limit` ids, in id order after `after_id` ("" for the first batch), of the
+  // customers `who` may see that match `filter`: an audience walked in batches.
+  core::Result<std::vector<std::string>> MatchingIds(db::Session& session,
+                                                     const core::Principal& who,
+                                                     const CustomerFilter& filter,
+                                                     std::string_view after_id, int limit);
+
  private:
+  // The customer if `who` may see it, else NotFound; with `lock`, its row held until the
+  // transaction of `session` ends.
+  core::Result<Customer> Find(db::Session& session, const core::Principal& who,
+                              std::string_view id, bool lock);
   // Points `customer` at the company the input names (by name: found or created; by id:
   // must exist). Returns whether company_id changed.
   core::Result<bool> LinkCompany(db::Session& tx, const CustomerInput& input,

@@ -5,6 +5,7 @@
 #include "core/text.hpp"
 #include "core/time.hpp"
 #include "db/keyset.hpp"
+#include "rules/rule_sql.hpp"
 
 namespace rapport::customers {
 
@@ -108,7 +109,8 @@ void InsertTags(db::Session& session, const Customer& customer) {
 }
 
 void AppendFilter(db::Query& query, const CustomerFilter& filter,
-                  const std::optional<std::string>& visible_to) {
+                  const std::optional<std::string>& visible_to, db::Engine engine,
+                  core::Timestamp now) {
   query.Sql(" WHERE 1 = 1");
   if (visible_to) {
     query.Sql(" AND (c.owner_id = ").Param(*visible_to).Sql(" OR c.owner_id IS NULL)");
@@ -133,13 +135,20 @@ void AppendFilter(db::Query& query, const CustomerFilter& filter,
     }
     query.Sql(")");
   }
+  for (const rules::Rule& rule : filter.rules) {
+    query.Sql(" AND ");
+    rules::AppendCondition(query, rule, engine, now);
+  }
 }
 
 }  // namespace
 
-std::optional<Customer> CustomerStore::FindById(db::Session& session, std::string_view id) const {
+std::optional<Customer> CustomerStore::FindById(db::Session& session, std::string_view id,
+                                                bool lock) const {
   db::Query query("SELECT ");
   query.Sql(kColumns).Sql(kFrom).Sql(" WHERE c.id = ").Param(id);
+  // NO KEY UPDATE: writers of the row wait, foreign-key checks of inserts referencing it don't.
+  if (lock && engine_ == db::Engine::kPostgres) query.Sql(" FOR NO KEY UPDATE OF c");
   std::optional<Customer> customer;
   session.First(query, [&](const db::Row& row) { customer = FromRow(row); });
   return customer;
@@ -212,6 +221,13 @@ bool CustomerStore::Delete(db::Session& session, std::string_view id,
   return session.Exec(query) > 0;
 }
 
+void CustomerStore::SetLastInteractionAt(db::Session& session, std::string_view id,
+                                         const std::optional<std::string>& at) const {
+  db::Query query("UPDATE customers SET last_interaction_at = ");
+  query.Param(at).Sql(" WHERE id = ").Param(id);
+  session.Exec(query);
+}
+
 void CustomerStore::RecordStatusChange(db::Session& session, const StatusChange& change) const {
   db::Query query(
       "INSERT INTO customer_status_changes (id, customer_id, from_status, to_status, changed_by, "
@@ -236,14 +252,48 @@ std::vector<StatusChange> CustomerStore::StatusHistory(db::Session& session,
   return history;
 }
 
+void CustomerStore::SetPurchaseStats(db::Session& session, std::string_view id,
+                                     const PurchaseStats& stats) const {
+  db::Query query("UPDATE customers SET total_spend = ");
+  query.Param(stats.total_spend).Sql(", num_visits = ").Param(stats.num_visits);
+  query.Sql(", last_visit_at = ").Param(stats.last_visit_at);
+  query.Sql(", version = version + 1, updated_at = ").Param(core::FormatTimestamp(core::Now()));
+  query.Sql(" WHERE id = ").Param(id);
+  session.Exec(query);
+}
+
+std::vector<std::string> CustomerStore::MatchingIds(db::Session& session,
+                                                    const CustomerFilter& filter,
+                                                    const std::optional<std::string>& visible_to,
+                                                    std::string_view after_id, int limit) const {
+  db::Query query("SELECT c.id");
+  query.Sql(kFrom);
+  AppendFilter(query, filter, visible_to, engine_, core::Now());
+  if (!after_id.empty()) query.Sql(" AND c.id > ").Param(after_id);
+  query.Sql(fmt::format(" ORDER BY c.id LIMIT {}", limit));
+  std::optional<db::CustomPlans> plans;
+  if (!filter.rules.empty()) plans.emplace(session);
+  std::vector<std::string> ids;
+  ids.reserve(static_cast<std::size_t>(limit));
+  session.ForEach(query, [&](const db::Row& row) { ids.push_back(row.TextAt(0)); });
+  return ids;
+}
+
 CustomerPage CustomerStore::List(db::Session& session, const CustomerFilter& filter,
                                  const std::optional<std::string>& visible_to,
                                  const core::PageRequest& page) const {
   CustomerPage result;
+  // One instant for the count and the page, so relative dates in rules agree between them.
+  const core::Timestamp now = core::Now();
+  // How selective a rule is depends on its values: plan for them every time.
+  std::optional<db::CustomPlans> plans;
+  if (!filter.rules.empty()) plans.emplace(session);
   if (page.include_total) {
+    // Only `q` reads the company; without it the count needs the customers alone (and can
+    // then be answered from an index).
     db::Query count("SELECT count(*)");
-    count.Sql(kFrom);
-    AppendFilter(count, filter, visible_to);
+    count.Sql(filter.q ? kFrom : std::string_view(" FROM customers c"));
+    AppendFilter(count, filter, visible_to, engine_, now);
     result.total = session.Scalar(count);
   }
   // The cursor holds the sort values of the last row. Most are plain columns the Customer
@@ -257,7 +307,7 @@ CustomerPage CustomerStore::List(db::Session& session, const CustomerFilter& fil
                           db::ColumnOf(kSortColumns, page.sort[i].field).expression, i));
   }
   query.Sql(kFrom);
-  AppendFilter(query, filter, visible_to);
+  AppendFilter(query, filter, visible_to, engine_, now);
   db::AppendKeyset(query, engine_, page.sort, kSortColumns, page.after);
   db::AppendOrderAndLimit(query, engine_, page.sort, kSortColumns, page.limit + 1);
 

@@ -19,8 +19,11 @@ class CustomerStore {
  public:
   explicit CustomerStore(db::Engine engine) : engine_(engine) {}
 
-  // The customer with its company's name: one indexed query.
-  std::optional<Customer> FindById(db::Session& session, std::string_view id) const;
+  // The customer with its company's name: one indexed query. With `lock`, the row stays
+  // locked against other writers until the transaction of `session` ends (PostgreSQL:
+  // FOR NO KEY UPDATE; SQLite runs one write transaction at a time anyway).
+  std::optional<Customer> FindById(db::Session& session, std::string_view id,
+                                   bool lock = false) const;
 
   // The customer whose email equals `email` case-insensitively (as the unique index compares).
   std::optional<Customer> FindByEmail(db::Session& session, std::string_view email) const;
@@ -40,9 +43,23 @@ class CustomerStore {
   bool Delete(db::Session& session, std::string_view id,
               std::optional<int64_t> expected_version) const;
 
+  // Writes the derived last_interaction_at; version and updated_at stay as they are.
+  void SetLastInteractionAt(db::Session& session, std::string_view id,
+                            const std::optional<std::string>& at) const;
+
   void RecordStatusChange(db::Session& session, const StatusChange& change) const;
   // Oldest first.
   std::vector<StatusChange> StatusHistory(db::Session& session, std::string_view id) const;
+
+  // Writes the order-derived columns (bumping version and updated_at).
+  void SetPurchaseStats(db::Session& session, std::string_view id,
+                        const PurchaseStats& stats) const;
+
+  // Up to `limit` ids of customers matching `filter` (and `visible_to`, as List), in id
+  // order, after `after_id` (none when empty).
+  std::vector<std::string> MatchingIds(db::Session& session, const CustomerFilter& filter,
+                                       const std::optional<std::string>& visible_to,
+                                       std::string_view after_id, int limit) const;
 
   // A page of customers matching `filter`; with `visible_to`, only customers owned by that
   // user or by nobody.

@@ -307,6 +307,39 @@ TEST(ParseCustomerFilterTest, NormalisesTimestampsToUtc) {
   EXPECT_EQ(filter->created_before, "2026-02-01T00:00:00Z");
 }
 
+TEST(ParseCustomerFilterTest, ReadsARuleGroupAndNamesTheBadRuleByItsPath) {
+  auto parse = [](const std::string& filter) {
+    return ParseCustomerFilter([&](std::string_view name) -> std::optional<std::string_view> {
+      if (name == "filter") return std::string_view(filter);
+      return std::nullopt;
+    });
+  };
+  auto good = parse(R"({"logic":"or","rules":[{"field":"tags","op":"contains","value":"vip"}]})");
+  ASSERT_TRUE(good) << good.error().detail;
+  ASSERT_EQ(good->rules.size(), 1u);
+  EXPECT_EQ(good->rules[0].logic, rules::Logic::kOr);
+
+  for (const auto& [text, message] : std::vector<std::pair<std::string, std::string>>{
+           {"{not json", "must be a rule group as JSON (URL-encoded)"},
+           {"[]", "must be a rule group: {\"logic\": \"and\", \"rules\": [...]}"},
+           {R"({"rules":[{"field":"x","op":"=","value":1}]})", "rules[0].field: unknown field 'x'"},
+           {R"({"rules":[{"rules":[{"field":"total_spend","op":">","value":"a"}]}]})",
+            "rules[0].rules[0].value: must be an amount"}}) {
+    auto bad = parse(text);
+    ASSERT_FALSE(bad) << text;
+    EXPECT_EQ(bad.error().code, core::Code::kBadRequest);
+    ASSERT_FALSE(bad.error().errors.empty());
+    EXPECT_EQ(bad.error().errors[0].field, "filter");
+    EXPECT_EQ(bad.error().errors[0].message.rfind(message, 0), 0u) << bad.error().errors[0].message;
+    EXPECT_NE(bad.error().detail.find(message), std::string::npos) << bad.error().detail;
+  }
+}
+
+TEST(CustomerStatusesTest, TheRuleLanguageKnowsTheSameStatuses) {
+  ASSERT_EQ(rules::kStatuses.size(), kStatuses.size());
+  for (std::size_t i = 0; i < kStatuses.size(); ++i) EXPECT_EQ(rules::kStatuses[i], kStatuses[i]);
+}
+
 TEST(CustomerTest, ToJsonWritesEveryFieldAndMoneyInMajorUnits) {
   Customer customer;
   customer.id = "id";

@@ -378,6 +378,39 @@ bool Session::First(const Query& query, const std::function<void(const Row&)>& f
   return found;
 }
 
+bool Session::AfterCommit(std::function<void()> fn, const void* key) {
+  if (key != nullptr) {
+    for (const auto& pending : after_commit_) {
+      if (pending.first == key) return false;
+    }
+  }
+  after_commit_.emplace_back(key, std::move(fn));
+  return true;
+}
+
+std::vector<std::function<void()>> Session::TakeAfterCommit() {
+  std::vector<std::function<void()>> callbacks;
+  callbacks.reserve(after_commit_.size());
+  for (auto& pending : after_commit_) callbacks.push_back(std::move(pending.second));
+  after_commit_.clear();
+  return callbacks;
+}
+
+namespace {
+
+void RunCallbacks(std::vector<std::function<void()>>& callbacks) {
+  for (auto& callback : callbacks) {
+    try {
+      callback();
+    } catch (...) {
+      // A notification that failed must not turn a committed write into an error.
+    }
+  }
+  callbacks.clear();
+}
+
+}  // namespace
+
 int64_t Session::Scalar(const Query& query) {
   int64_t value = 0;
   First(query, [&](const Row& row) { value = row.IntAt(0).value_or(0); });
@@ -432,6 +465,21 @@ DatabaseError::Kind ViolationOf(const std::exception& e) {
 
 }  // namespace
 
+CustomPlans::CustomPlans(Session& session) {
+  if (session.is_sqlite()) return;
+  session.raw() << "SET plan_cache_mode = force_custom_plan";
+  session_ = &session;
+}
+
+CustomPlans::~CustomPlans() {
+  if (!session_) return;
+  try {
+    session_->raw() << "RESET plan_cache_mode";
+  } catch (const std::exception&) {
+    // The connection failed; custom plans on it are harmless, and the pool notices the rest.
+  }
+}
+
 bool IsUniqueViolation(const std::exception& e) {
   return ViolationOf(e) == DatabaseError::Kind::kUniqueViolation;
 }
@@ -450,11 +498,17 @@ std::string SqliteConnectString(const std::string& path) {
   return fmt::format("db=\"{}\" timeout=30", path);
 }
 
+constexpr long long kSqliteMmapBytes = 2147418112;  // SQLite's default maximum, ~2 GiB
+
 void ConfigureSqlite(soci::session& session, bool synchronous_full) {
   session << "PRAGMA journal_mode=WAL";
   session << (synchronous_full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
   session << "PRAGMA foreign_keys=ON";
   session << "PRAGMA busy_timeout=30000";
+  // Read the file through a memory map (shared with the OS page cache) instead of a read()
+  // per page: big scans and lookups then cost no system calls. SQLite caps it at its own
+  // SQLITE_MAX_MMAP_SIZE; beyond the mapped size it reads as before.
+  session << "PRAGMA mmap_size=" << kSqliteMmapBytes;
 }
 
 }  // namespace
@@ -524,6 +578,8 @@ void Database::WithConnection(const std::function<void(Session&)>& work) {
   } lease{*pool_, pool_->lease()};
   Session session(pool_->at(lease.position), *caches_[lease.position], is_sqlite());
   work(session);
+  auto callbacks = session.TakeAfterCommit();  // a Read's statements have committed
+  RunCallbacks(callbacks);
 }
 
 bool Database::Ping() {
@@ -538,7 +594,11 @@ void Database::RunWrite(const std::function<bool(Session&)>& work, bool alone) {
   if (!is_sqlite()) {
     WithConnection([&](Session& session) {
       soci::transaction tx(session.raw());
-      if (work(session)) tx.commit();  // the transaction's destructor rolls back otherwise
+      if (!work(session)) {
+        session.TakeAfterCommit();
+        return;  // the transaction's destructor rolls back
+      }
+      tx.commit();
     });
     return;
   }
@@ -556,11 +616,14 @@ void Database::WriterLoop() {
   soci::session& session = *writer_session_;
   Session wrapped(session, *caches_.back(), true);
   std::vector<PendingWrite*> batch;
+  std::vector<std::function<void()>> committed;
   // Runs writes [first, last) of `batch` in one transaction: each in its own savepoint (a
-  // group commit), or the only one without (`alone`). Then tells each caller its result.
+  // group commit), or the only one without (`alone`). Then runs the after-commit callbacks
+  // of the writes that were kept and tells each caller its result.
   auto run = [&](std::size_t first, std::size_t last, bool alone) {
     std::vector<std::exception_ptr> failures(last - first);
     std::exception_ptr commit_failure;
+    committed.clear();
     try {
       session << "BEGIN IMMEDIATE";
       bool keep_all = true;
@@ -572,6 +635,10 @@ void Database::WriterLoop() {
         } catch (...) {
           failures[i - first] = std::current_exception();
         }
+        auto callbacks = wrapped.TakeAfterCommit();
+        if (keep) {
+          for (auto& callback : callbacks) committed.push_back(std::move(callback));
+        }
         if (alone) {
           keep_all = keep;
         } else {
@@ -579,15 +646,23 @@ void Database::WriterLoop() {
           session << "RELEASE w";
         }
       }
-      session << (keep_all ? "COMMIT" : "ROLLBACK");
+      if (keep_all) {
+        session << "COMMIT";
+      } else {
+        committed.clear();
+        session << "ROLLBACK";
+      }
     } catch (...) {
       commit_failure = std::current_exception();
+      committed.clear();
+      wrapped.TakeAfterCommit();
       try {
         session << "ROLLBACK";
       } catch (...) {
         // The transaction may already be gone; the next BEGIN starts clean either way.
       }
     }
+    RunCallbacks(committed);
     for (std::size_t i = first; i < last; ++i) {
       if (commit_failure) {
         batch[i]->done.set_exception(commit_failure);

@@ -165,6 +165,17 @@ class Session {
   }
 
   soci::session& raw() { return session_; }
+  bool is_sqlite() const { return sqlite_; }
+
+  // Runs `fn` once the transaction this session's work belongs to has committed: after the
+  // COMMIT of a Write or Apply (never after its rollback), or right after a Read's work,
+  // whose statements commit one by one. With a non-null `key`, a callback already pending
+  // under the same key in this transaction makes this a no-op that returns false. Callbacks
+  // run on the committing thread, so they must be quick (signal a condition variable, say);
+  // what they throw is swallowed.
+  bool AfterCommit(std::function<void()> fn, const void* key = nullptr);
+  // Removes and returns the pending callbacks (for Database).
+  std::vector<std::function<void()>> TakeAfterCommit();
 
  private:
   void FirstRun(CachedStatement& entry, const Query& query,
@@ -177,6 +188,22 @@ class Session {
   soci::session& session_;
   StatementCache& cache_;
   bool sqlite_;
+  std::vector<std::pair<const void*, std::function<void()>>> after_commit_;
+};
+
+// While it lives, PostgreSQL plans every statement on `session` for the values it is run
+// with. (A prepared statement is otherwise planned once, generically, after five runs; for
+// ad-hoc filters whose best plan depends on the values — a 7-day window or all time — that
+// plan can be far worse.) Nothing on SQLite.
+class CustomPlans {
+ public:
+  explicit CustomPlans(Session& session);
+  ~CustomPlans();
+  CustomPlans(const CustomPlans&) = delete;
+  CustomPlans& operator=(const CustomPlans&) = delete;
+
+ private:
+  Session* session_ = nullptr;  // null on SQLite
 };
 
 // A failed statement. The message is the engine's own; the SQL text and bound values are left
@@ -226,6 +253,7 @@ class Database {
   Engine engine() const { return url_.engine; }
   bool is_sqlite() const { return url_.engine == Engine::kSqlite; }
   const std::string& sqlite_path() const { return url_.target; }
+  const Url& url() const { return url_; }
 
   // Runs `fn(Session&)` on a pooled connection outside any explicit transaction.
   template <class F>

@@ -67,4 +67,40 @@ void AppendOrderAndLimit(Query& query, Engine engine, const std::vector<core::So
   query.Sql(fmt::format(" LIMIT {}", limit));
 }
 
+PageInfo ReadPage(Session& session, Engine engine, std::string_view columns,
+                  const std::function<void(Query&)>& from_where,
+                  const std::vector<SortColumn>& sort_columns, const core::PageRequest& page,
+                  const std::function<void(const Row&)>& read) {
+  PageInfo info;
+  if (page.include_total) {
+    Query count("SELECT count(*)");
+    from_where(count);
+    info.total = session.Scalar(count);
+  }
+  Query query("SELECT ");
+  query.Sql(columns);
+  for (std::size_t i = 0; i < page.sort.size(); ++i) {
+    query.Sql(fmt::format(", {} AS sort_{}", ColumnOf(sort_columns, page.sort[i].field).expression,
+                          i));
+  }
+  from_where(query);
+  AppendKeyset(query, engine, page.sort, sort_columns, page.after);
+  AppendOrderAndLimit(query, engine, page.sort, sort_columns, page.limit + 1);
+
+  int rows = 0;
+  std::vector<std::string> last;
+  session.ForEach(query, [&](const Row& row) {
+    if (++rows > page.limit) return;
+    read(row);
+    if (rows == page.limit) {
+      last.clear();
+      for (std::size_t i = 0; i < page.sort.size(); ++i) {
+        last.push_back(row.Text(fmt::format("sort_{}", i)));
+      }
+    }
+  });
+  if (rows > page.limit) info.next_cursor = core::EncodeCursor(page.sort, last);
+  return info;
+}
+
 }  // namespace rapport::db

@@ -19,7 +19,13 @@ void Metrics::Record(const std::string& method, const std::string& route, int st
 
 void Metrics::AddGauge(std::string name, std::string help, std::function<double()> read) {
   std::lock_guard lock(mutex_);
-  gauges_.push_back({std::move(name), std::move(help), std::move(read)});
+  gauges_.push_back({std::move(name), std::move(help), std::move(read), {}, nullptr});
+}
+
+void Metrics::AddLabelledGauge(std::string name, std::string help, std::string label,
+                               std::function<std::vector<std::pair<std::string, double>>()> read) {
+  std::lock_guard lock(mutex_);
+  gauges_.push_back({std::move(name), std::move(help), nullptr, std::move(label), std::move(read)});
 }
 
 std::string Metrics::Render() const {
@@ -55,6 +61,13 @@ std::string Metrics::Render() const {
     gauges = gauges_;
   }
   for (const Gauge& gauge : gauges) {
+    if (gauge.read_labelled) {
+      fmt::format_to(it, "# HELP {} {}\n# TYPE {} gauge\n", gauge.name, gauge.help, gauge.name);
+      for (const auto& [value, reading] : gauge.read_labelled()) {
+        fmt::format_to(it, "{}{{{}=\"{}\"}} {}\n", gauge.name, gauge.label, value, reading);
+      }
+      continue;
+    }
     fmt::format_to(it, "# HELP {} {}\n# TYPE {} gauge\n{} {}\n", gauge.name, gauge.help,
                    gauge.name, gauge.name, gauge.read());
   }

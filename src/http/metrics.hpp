@@ -23,6 +23,10 @@ class Metrics {
 
   // A gauge computed when /metrics is read (job queue depth, pool size, ...).
   void AddGauge(std::string name, std::string help, std::function<double()> read);
+  // A gauge with one label, rendered as `name{label="value"} reading` per value that `read`
+  // returns (label values are program-chosen, not escaped).
+  void AddLabelledGauge(std::string name, std::string help, std::string label,
+                        std::function<std::vector<std::pair<std::string, double>>()> read);
 
   std::string Render() const;
 
@@ -36,6 +40,8 @@ class Metrics {
     std::string name;
     std::string help;
     std::function<double()> read;
+    std::string label;  // labelled gauges only
+    std::function<std::vector<std::pair<std::string, double>>()> read_labelled;
   };
   mutable std::mutex mutex_;
   std::map<std::pair<std::string, std::string>, std::map<int, uint64_t>> requests_;

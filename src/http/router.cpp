@@ -18,6 +18,15 @@ void Split(std::string_view path, std::vector<Out>& out) {
   }
 }
 
+// A parameter segment may end in a literal suffix that starts with '.': `:metric.svg`.
+// Returns the suffix ("" for a plain `:name`).
+std::string_view SuffixOf(std::string_view want) {
+  const auto dot = want.find('.');
+  return dot == std::string_view::npos ? std::string_view() : want.substr(dot);
+}
+
+bool IsParameter(std::string_view want) { return !want.empty() && want.front() == ':'; }
+
 }  // namespace
 
 void Router::Add(Method method, std::string pattern, Handler handler, RouteOptions options) {
@@ -34,8 +43,9 @@ bool Router::Matches(const Route& route, const std::vector<std::string_view>& se
   if (route.segments.size() != segments.size()) return false;
   for (std::size_t i = 0; i < segments.size(); ++i) {
     const std::string& want = route.segments[i];
-    if (!want.empty() && want.front() == ':') {
-      if (segments[i].empty()) return false;
+    if (IsParameter(want)) {
+      const std::string_view suffix = SuffixOf(want);
+      if (segments[i].size() <= suffix.size() || !segments[i].ends_with(suffix)) return false;
     } else if (want != segments[i]) {
       return false;
     }
@@ -60,7 +70,7 @@ Router::Match Router::Find(Method method, std::string_view path, Request& reques
       continue;
     }
     int literals = 0;
-    for (const auto& s : route.segments) literals += s.empty() || s.front() != ':';
+    for (const auto& s : route.segments) literals += !IsParameter(s);
     if (literals > best_literals) {
       best_literals = literals;
       match.route = &route;
@@ -69,9 +79,11 @@ Router::Match Router::Find(Method method, std::string_view path, Request& reques
   if (match.route) {
     request.path_params_.clear();
     for (std::size_t i = 0; i < segments.size(); ++i) {
-      const std::string& want = match.route->segments[i];
-      if (!want.empty() && want.front() == ':') {
-        request.path_params_.emplace_back(std::string_view(want).substr(1), segments[i]);
+      const std::string_view want = match.route->segments[i];
+      if (IsParameter(want)) {
+        const std::string_view suffix = SuffixOf(want);
+        request.path_params_.emplace_back(want.substr(1, want.size() - 1 - suffix.size()),
+                                          segments[i].substr(0, segments[i].size() - suffix.size()));
       }
     }
   }

@@ -27,6 +27,10 @@ struct RouteOptions {
   std::size_t max_body_bytes = 1 << 20;
   // Counted against the stricter bucket (login, signup, token refresh).
   bool strict_rate_limit = false;
+  // For routes whose path carries a secret and whose callers are not ours to log (email
+  // tracking): the access log shows the route pattern instead of the path, and no client
+  // address.
+  bool redact_log = false;
 };
 
 struct Route {
@@ -39,7 +43,9 @@ struct Route {
 };
 
 // Maps method + path to a route. Patterns are '/'-separated; a segment `:name` matches any
-// one non-empty segment and is available as Request::PathParam(name).
+// one non-empty segment and is available as Request::PathParam(name). A parameter may end in
+// a literal suffix starting with '.': `:token.gif` matches `abc.gif` (not `.gif`) and gives
+// `token` = `abc`.
 class Router {
  public:
   void Add(Method method, std::string pattern, Handler handler, RouteOptions options = {});

@@ -60,6 +60,36 @@ TEST(RouterTest, LiteralSegmentsWinOverParameters) {
   EXPECT_EQ(match.route->handler(request).body, "literal");
 }
 
+TEST(RouterTest, ParameterWithSuffixMatchesOnlyThatSuffix) {
+  Router router;
+  router.Get("/t/o/:token.gif", Named("pixel"));
+  router.Get("/t/c/:token", Named("click"));
+  struct Case {
+    std::string path;
+    std::string route;  // "" for none
+    std::string token;
+  };
+  const std::vector<Case> cases = {
+      {"/t/o/abc.gif", "pixel", "abc"},
+      {"/t/o/a.b.gif", "pixel", "a.b"},
+      {"/t/o/.gif", "", ""},     // nothing before the suffix
+      {"/t/o/abc.png", "", ""},  // another suffix
+      {"/t/o/abc", "", ""},
+      {"/t/c/abc.gif", "click", "abc.gif"},  // a plain parameter keeps the dot
+  };
+  for (const Case& c : cases) {
+    Request request;
+    Router::Match match = router.Find(Method::kGet, c.path, request);
+    if (c.route.empty()) {
+      EXPECT_EQ(match.route, nullptr) << c.path;
+      continue;
+    }
+    ASSERT_NE(match.route, nullptr) << c.path;
+    EXPECT_EQ(match.route->handler(request).body, c.route) << c.path;
+    EXPECT_EQ(request.PathParam("token"), c.token) << c.path;
+  }
+}
+
 TEST(RateLimiterTest, AllowsTheBurstThenRefuses) {
   RateLimiter limiter(1, 3);
   for (int i = 0; i < 3; ++i) EXPECT_TRUE(limiter.Take("ip").allowed) << i;

@@ -662,11 +662,13 @@ void Server::Impl::CloseStreams() {
 void Server::Impl::Send(const restinio::request_handle_t& native, const Request& request,
                         const Route* route, Response response,
                         const RateLimiter::Decision& limit) {
+  // A route marked redact_log keeps its path and the client's address out of the log.
+  const bool redact = route && route->options.redact_log;
   AccessRecord record{request.request_id(),
                       request.method(),
                       route ? route->pattern : std::string("unmatched"),
-                      std::string(request.path()),
-                      request.client_ip(),
+                      redact ? route->pattern : std::string(request.path()),
+                      redact ? std::string() : request.client_ip(),
                       request.principal().id,
                       request.started()};
   if (response.stream) {

@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <string>
 
 #include "api/harness.hpp"
@@ -83,6 +84,25 @@ TEST_F(CliTest, SeedAddsRealisticCustomers) {
   HttpResponse companies = client.Get("/api/v1/companies?include_total=true");
   ASSERT_EQ(companies.status, 200) << companies;
   EXPECT_GE(companies.json()["total"].get<int>(), 5);
+  // Buyers' totals are what their seeded orders add up to.
+  HttpResponse buyers = client.Get("/api/v1/customers?limit=10&sort=-num_visits");
+  ASSERT_EQ(buyers.status, 200) << buyers;
+  const nlohmann::json top = buyers.json();
+  ASSERT_GT(top["data"][0]["num_visits"].get<int>(), 0);
+  for (const auto& customer : top["data"]) {
+    const std::string id = customer["id"];
+    HttpResponse response =
+        client.Get("/api/v1/customers/" + id + "/orders?limit=500&include_total=true");
+    ASSERT_EQ(response.status, 200) << response;
+    const nlohmann::json orders = response.json();
+    EXPECT_EQ(orders["total"], customer["num_visits"]) << id;
+    long long cents = 0;
+    for (const auto& order : orders["data"]) cents += std::llround(order["amount"].get<double>() * 100);
+    EXPECT_EQ(cents, std::llround(customer["total_spend"].get<double>() * 100)) << id;
+    if (!orders["data"].empty()) {
+      EXPECT_EQ(orders["data"][0]["ordered_at"], customer["last_visit_at"]) << id;
+    }
+  }
 }
 
 TEST_F(CliTest, BadDatabaseUrlFailsClearly) {

@@ -237,6 +237,17 @@ TEST_F(CustomersApiTest, RejectsBadBodiesWithTheRightStatus) {
   EXPECT_EQ(client().Get("/api/v1/customers?include_total=true").json()["total"], 0);
 }
 
+TEST_F(CustomersApiTest, DeeplyNestedAttributesAreRefusedNotFollowed) {
+  // Copying or printing a document this deep would recurse 100,000 times.
+  const std::string body = R"({"name": "Deep", "attributes": {"a": )" + std::string(100000, '[') +
+                           std::string(100000, ']') + "}}";
+  HttpResponse deep = Raw("POST", "/api/v1/customers", body);
+  EXPECT_EQ(deep.status, 422) << deep.status;
+  EXPECT_EQ(ErrorFields(deep), std::set<std::string>{"attributes"});
+  EXPECT_EQ(client().Get("/healthz").status, 200);
+  EXPECT_EQ(client().Get("/api/v1/customers?include_total=true").json()["total"], 0);
+}
+
 TEST_F(CustomersApiTest, SqlLookingInputIsStoredAndSearchedVerbatim) {
   const std::string sneaky = "Robert'); DROP TABLE customers;--";
   const json c = CreateCustomer({{"name", sneaky}, {"notes", "1' OR '1'='1"},

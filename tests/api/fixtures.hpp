@@ -9,6 +9,7 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "api/harness.hpp"
 
@@ -82,6 +83,26 @@ class StaffApiTest : public ApiTest {
     HttpResponse response = client().Post(path, body);
     EXPECT_EQ(response.status, 201) << body.dump() << "\n" << response;
     return response.status == 201 ? response.json() : nlohmann::json::object();
+  }
+
+  // Every item of every page of the list at `path` (which may carry a query), following
+  // next_cursor; fails the test on any status but 200.
+  std::vector<nlohmann::json> AllPages(const std::string& path) {
+    std::vector<nlohmann::json> rows;
+    const char separator = path.find('?') == std::string::npos ? '?' : '&';
+    std::string cursor;
+    for (int guard = 0; guard < 500; ++guard) {
+      const std::string url =
+          cursor.empty() ? path : path + separator + "cursor=" + UrlEncode(cursor);
+      HttpResponse page = client().Get(url);
+      EXPECT_EQ(page.status, 200) << url << "\n" << page;
+      if (page.status != 200) break;
+      const nlohmann::json body = page.json();
+      for (const auto& row : body["data"]) rows.push_back(row);
+      if (body["next_cursor"].is_null()) break;
+      cursor = body["next_cursor"];
+    }
+    return rows;
   }
 
   // A raw request body with a content type of our choosing.

@@ -24,7 +24,7 @@ std::string Upper(std::string text) {
   return text;
 }
 
-// `/api/v1/customers/:id` → `/api/v1/customers/{id}`.
+// `/api/v1/customers/:id` → `/api/v1/customers/{id}`; `:token.gif` → `{token}.gif`.
 std::string ToOpenApiPath(const std::string& pattern) {
   std::string out;
   std::istringstream segments(pattern);
@@ -33,7 +33,14 @@ std::string ToOpenApiPath(const std::string& pattern) {
   while (std::getline(segments, segment, '/')) {
     if (!first) out += '/';
     first = false;
-    out += !segment.empty() && segment.front() == ':' ? "{" + segment.substr(1) + "}" : segment;
+    if (!segment.empty() && segment.front() == ':') {
+      // `:token.gif` → `{token}.gif`
+      const auto dot = segment.find('.');
+      out += "{" + segment.substr(1, dot == std::string::npos ? std::string::npos : dot - 1) + "}";
+      if (dot != std::string::npos) out += segment.substr(dot);
+    } else {
+      out += segment;
+    }
   }
   return out;
 }

@@ -1,0 +1,175 @@
+#include "orders/order_service.hpp"
+
+#include <gtest/gtest.h>
+#include <libpq-fe.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <filesystem>
+#include <random>
+#include <set>
+
+#include "companies/company_service.hpp"
+#include "db/migrations.hpp"
+#include "orders/currency.hpp"
+
+namespace rapport::orders {
+namespace {
+
+using nlohmann::json;
+
+std::string FreshUrl(db::Engine engine) {
+  static std::atomic<int> counter{0};
+  std::random_device random;
+  const std::string name = "rapport_orders_" + std::to_string(getpid()) + "_" +
+                           std::to_string(counter++) + "_" + std::to_string(random() % 100000);
+  if (engine == db::Engine::kSqlite) {
+    auto dir = std::filesystem::temp_directory_path() / name;
+    std::filesystem::create_directories(dir);
+    return "sqlite://" + (dir / "test.db").string();
+  }
+  const char* admin = std::getenv("RAPPORT_TEST_PG");
+  PGconn* connection = PQconnectdb(admin);
+  PQclear(PQexec(connection, ("CREATE DATABASE " + name).c_str()));
+  PQfinish(connection);
+  std::string url = admin;
+  return url.substr(0, url.rfind('/') + 1) + name;
+}
+
+class OrderServiceTest : public ::testing::TestWithParam<db::Engine> {
+ protected:
+  void SetUp() override {
+    if (GetParam() == db::Engine::kPostgres && std::getenv("RAPPORT_TEST_PG") == nullptr) {
+      GTEST_SKIP() << "RAPPORT_TEST_PG is not set";
+    }
+    database_ = db::Database::Open(FreshUrl(GetParam()), {.pool_size = 2});
+    db::Migrate(*database_);
+    companies_ = std::make_unique<companies::CompanyService>(*database_);
+    customers_ = std::make_unique<customers::CustomerService>(*database_, *companies_);
+    orders_ = std::make_unique<OrderService>(*database_, *customers_, "USD");
+    admin_.kind = core::Principal::Kind::kUser;
+    admin_.role = core::Role::kAdmin;
+    admin_.id = "01890a5d-ac96-774b-bcce-b302099a8057";
+  }
+
+  std::string NewCustomer() {
+    auto input = customers::ParseNewCustomer({{"name", "Timeline"}});
+    auto customer = customers_->Create(admin_, *input);
+    EXPECT_TRUE(customer.ok());
+    return customer.ok() ? customer->id : std::string();
+  }
+  Order NewOrder(const std::string& customer_id, const std::string& ordered_at) {
+    auto input = ParseNewOrder({{"customer_id", customer_id}, {"amount", 5}, {"ordered_at", ordered_at}});
+    EXPECT_TRUE(input.ok());
+    auto order = orders_->Create(admin_, *input);
+    EXPECT_TRUE(order.ok()) << (order.ok() ? "" : order.error().detail);
+    return order.ok() ? *order : Order{};
+  }
+
+  std::unique_ptr<db::Database> database_;
+  std::unique_ptr<companies::CompanyService> companies_;
+  std::unique_ptr<customers::CustomerService> customers_;
+  std::unique_ptr<OrderService> orders_;
+  core::Principal admin_;
+};
+
+TEST_P(OrderServiceTest, TimelineOrdersPageNewestFirst) {
+  const std::string customer = NewCustomer();
+  const Order a = NewOrder(customer, "2026-01-01T00:00:00Z");
+  const Order b = NewOrder(customer, "2026-03-01T00:00:00Z");
+  const Order c = NewOrder(customer, "2026-03-01T00:00:00Z");  // same instant: id breaks the tie
+  NewOrder(NewCustomer(), "2026-02-01T00:00:00Z");             // someone else's
+
+  auto first = database_->Read([&](db::Session& s) {
+    return orders_->TimelineOrders(s, admin_, customer, std::nullopt, std::nullopt, 2);
+  });
+  ASSERT_TRUE(first.ok());
+  ASSERT_EQ(first->size(), 2u);
+  EXPECT_EQ((*first)[0].id, c.id);
+  EXPECT_EQ((*first)[1].id, b.id);
+  auto rest = database_->Read([&](db::Session& s) {
+    return orders_->TimelineOrders(s, admin_, customer, b.ordered_at, b.id, 10);
+  });
+  ASSERT_TRUE(rest.ok());
+  ASSERT_EQ(rest->size(), 1u);
+  EXPECT_EQ((*rest)[0].id, a.id);
+  EXPECT_EQ((*rest)[0].Summary(), "Order of 5 USD (paid)");
+  EXPECT_EQ((*rest)[0].ToJson()["amount"], 5);
+
+  // An agent sees the orders of a customer nobody owns; a missing customer is NotFound.
+  core::Principal agent = admin_;
+  agent.role = core::Role::kAgent;
+  agent.id = "01890a5d-ac96-774b-bcce-b302099a8058";
+  auto visible = database_->Read([&](db::Session& s) {
+    return orders_->TimelineOrders(s, agent, customer, std::nullopt, std::nullopt, 10);
+  });
+  EXPECT_TRUE(visible.ok());
+  auto missing = database_->Read([&](db::Session& s) {
+    return orders_->TimelineOrders(s, admin_, "01890a5d-ac96-774b-bcce-b302099a8059", std::nullopt,
+                                   std::nullopt, 10);
+  });
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error().code, core::Code::kNotFound);
+}
+
+INSTANTIATE_TEST_SUITE_P(Engines, OrderServiceTest,
+                         ::testing::Values(db::Engine::kSqlite, db::Engine::kPostgres),
+                         [](const auto& info) {
+                           return info.param == db::Engine::kSqlite ? "Sqlite" : "Postgres";
+                         });
+
+TEST(CurrencyTest, KnowsIsoCodesAndTheirDecimals) {
+  EXPECT_EQ(CurrencyDecimals("USD"), 2);
+  EXPECT_EQ(CurrencyDecimals("EUR"), 2);
+  EXPECT_EQ(CurrencyDecimals("JPY"), 0);
+  EXPECT_EQ(CurrencyDecimals("KWD"), 3);
+  for (const char* code : {"usd", "XXX", "XTS", "XAU", "BOV", "US", "USDD", "", "ABC"}) {
+    EXPECT_FALSE(IsIsoCurrency(code)) << code;
+  }
+}
+
+TEST(ParseOrderTest, NamesEveryBadField) {
+  auto bad = ParseNewOrder({{"customer_id", "x"}, {"amount", 0}, {"currency", "dollars"},
+                            {"status", "shipped"}, {"ordered_at", "soon"}, {"tip", 1}});
+  ASSERT_FALSE(bad.ok());
+  std::set<std::string> fields;
+  for (const auto& e : bad.error().errors) fields.insert(e.field);
+  EXPECT_EQ(fields, (std::set<std::string>{"customer_id", "amount", "currency", "status",
+                                           "ordered_at", "tip"}));
+  auto good = ParseNewOrder({{"customer_id", "01890A5D-AC96-774B-BCCE-B302099A8057"},
+                             {"amount", 19.99}, {"currency", "eur"},
+                             {"ordered_at", "2026-01-01T01:00:00+01:00"}});
+  ASSERT_TRUE(good.ok());
+  EXPECT_EQ(*good->customer_id.value, "01890a5d-ac96-774b-bcce-b302099a8057");
+  EXPECT_EQ(*good->amount.value, 1999);
+  EXPECT_EQ(*good->currency.value, "EUR");
+  EXPECT_EQ(*good->ordered_at.value, "2026-01-01T00:00:00Z");
+}
+
+TEST(ApplyOrderChangesTest, FinalStatusesRefuseChangesButNotRepeats) {
+  Order order;
+  order.amount = 500;
+  order.currency = "USD";
+  order.ordered_at = "2026-01-01T00:00:00Z";
+  auto refund = ParseOrderChanges({{"status", "refunded"}});
+  ASSERT_TRUE(refund.ok());
+  auto changed = ApplyOrderChanges(*refund, order);
+  ASSERT_TRUE(changed.ok());
+  EXPECT_TRUE(*changed);
+  EXPECT_EQ(order.status, "refunded");
+  auto again = ApplyOrderChanges(*refund, order);
+  ASSERT_TRUE(again.ok());
+  EXPECT_FALSE(*again);
+  for (const json& body : {json{{"status", "paid"}}, json{{"status", "cancelled"}},
+                           json{{"amount", 6}}}) {
+    auto change = ParseOrderChanges(body);
+    ASSERT_TRUE(change.ok());
+    auto refused = ApplyOrderChanges(*change, order);
+    ASSERT_FALSE(refused.ok()) << body.dump();
+    EXPECT_EQ(refused.error().code, core::Code::kConflict);
+  }
+}
+
+}  // namespace
+}  // namespace rapport::orders
