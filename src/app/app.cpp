@@ -44,6 +44,8 @@
 #include "jobs/job_routes.hpp"
 #include "jobs/job_service.hpp"
 #include "jobs/maintenance.hpp"
+#include "oidc/oidc_routes.hpp"
+#include "oidc/oidc_service.hpp"
 #include "transfer/transfer_routes.hpp"
 #include "transfer/transfer_service.hpp"
 
@@ -128,6 +130,16 @@ email::MailSettings MailSettingsOf(const Config& config) {
   return std::move(*settings);
 }
 
+// The OIDC providers of `config` (LoadConfig has already refused invalid settings).
+oidc::Settings OidcSettings(const Config& config) {
+  auto settings = oidc::ParseSettings(config.extra, config.public_url);
+  if (!settings) {
+    const auto& e = settings.error().errors;
+    throw std::runtime_error(e.empty() ? settings.error().detail : e.front().field + " " + e.front().message);
+  }
+  return *settings;
+}
+
 }  // namespace
 
 struct Application::Services {
@@ -147,6 +159,7 @@ struct Application::Services {
         emails(database, customers, MailSettingsOf(config)),
         orders(database, customers, config.currency),
         segments(database, customers),
+        oidc(database, auth, OidcSettings(config), log),
         transfer(database, customers, users),
         idempotency(database),
         jobs(database),
@@ -176,6 +189,7 @@ struct Application::Services {
   email::EmailService emails;
   orders::OrderService orders;
   segments::SegmentService segments;
+  oidc::OidcService oidc;
   transfer::TransferService transfer;
   DbIdempotencyStore idempotency;
   jobs::JobService jobs;
@@ -218,6 +232,7 @@ Application::Application(Config config, db::Database& database,
   timeline::RegisterTimelineRoutes(s.router, s.timeline);
   orders::RegisterOrderRoutes(s.router, s.orders);
   segments::RegisterSegmentRoutes(s.router, s.segments);
+  oidc::RegisterOidcRoutes(s.router, s.oidc);
   s.metrics.AddGauge("rapport_db_pool_connections", "Database connections in the pool.",
                      [size = s.config.db_pool] { return static_cast<double>(size); });
 }

@@ -8,6 +8,7 @@
 
 #include "core/text.hpp"
 #include "email/mail_settings.hpp"
+#include "oidc/oidc_config.hpp"
 
 extern char** environ;
 
@@ -47,6 +48,8 @@ const std::map<std::string, std::string>& ConfigNames() {
       {"RAPPORT_AI_URL", "AI endpoint base URL"},
       {"RAPPORT_AI_KEY", "AI API key"},
       {"RAPPORT_AI_MODEL", "AI model name"},
+      {"RAPPORT_OIDC_PROVIDERS", "comma-separated OIDC provider names (RAPPORT_OIDC_<NAME>_*)"},
+      {"RAPPORT_OIDC_TIMEOUT_MS", "timeout of each call to an OIDC provider, in milliseconds"},
   };
   return names;
 }
@@ -127,7 +130,9 @@ core::Result<Config> LoadConfig(const std::map<std::string, std::string>& flags)
     auto eq = entry.find('=');
     if (eq == std::string_view::npos) continue;
     std::string key(entry.substr(0, eq));
-    if (key == "RAPPORT_CONFIG" || !ConfigNames().contains(key)) continue;
+    if (key == "RAPPORT_CONFIG" || !(ConfigNames().contains(key) || oidc::IsSettingName(key))) {
+      continue;
+    }
     values[key] = std::string(entry.substr(eq + 1));
   }
   for (const auto& [key, value] : flags) {
@@ -138,7 +143,7 @@ core::Result<Config> LoadConfig(const std::map<std::string, std::string>& flags)
   std::vector<core::FieldError> errors;
   for (const auto& [key, value] : values) {
     long n = 0;
-    if (!ConfigNames().contains(key)) {
+    if (!ConfigNames().contains(key) && !oidc::IsSettingName(key)) {
       errors.push_back({key, "is not a known setting"});
     } else if (key == "RAPPORT_DB") {
       config.db = value;
@@ -213,6 +218,11 @@ core::Result<Config> LoadConfig(const std::map<std::string, std::string>& flags)
   if (auto mail = email::ParseMailSettings(config.extra, config.public_url, config.inbound_secret);
       !mail) {
     for (const auto& error : mail.error().errors) errors.push_back(error);
+  }
+  // OIDC providers (RAPPORT_OIDC_*) are checked here, so a bad one stops start-up like any
+  // other setting; the server builds them again from `extra`.
+  if (auto oidc_settings = oidc::ParseSettings(config.extra, config.public_url); !oidc_settings) {
+    for (auto& e : oidc_settings.error().errors) errors.push_back(std::move(e));
   }
   if (!errors.empty()) return core::Error::Invalid(std::move(errors));
   return config;

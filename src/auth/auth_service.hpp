@@ -47,6 +47,10 @@ class AuthService {
   // TooManyRequests while the email or IP is over its failure budget (even for the right
   // password), Unauthorized for a wrong email/password or a deactivated user.
   LoginOutcome Login(std::string_view email, std::string_view password, std::string_view ip);
+  // Signs in the active staff user with `email` (case-insensitive) whose identity was proven
+  // elsewhere (an OpenID Connect provider vouched for it). Forbidden when no user has the
+  // email (accounts are not created this way), Unauthorized when the user is deactivated.
+  core::Result<std::pair<TokenPair, User>> SignInVerifiedEmail(std::string_view email);
   // Rotates a refresh token. Reusing a rotated token revokes its whole family.
   core::Result<TokenPair> Refresh(std::string_view refresh_token);
   // Revokes the family of the token; unknown tokens are ignored.

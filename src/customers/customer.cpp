@@ -69,72 +69,42 @@ core::Result<CustomerInput> ParseCustomer(const nlohmann::json& body, bool creat
 }  // namespace
 
 void Customer::AppendJson(std::string& out) const {
-  auto key = [&out](std::string_view name) {
-    out += '"';
-    out += name;
-    out += "\":";
+  // Each key with its punctuation is one literal, appended at once.
+  auto text = [&out](std::string_view key, std::string_view value) {
+    out += key;
+    AppendJsonString(out, value);
   };
-  out += '{';
-  key("id");
-  AppendJsonString(out, id);
-  out += ',';
-  key("name");
-  AppendJsonString(out, name);
-  out += ',';
-  key("first_name");
-  AppendJsonStringOrNull(out, first_name);
-  out += ',';
-  key("last_name");
-  AppendJsonStringOrNull(out, last_name);
-  out += ',';
-  key("email");
-  AppendJsonStringOrNull(out, email);
-  out += ',';
-  key("phone");
-  AppendJsonStringOrNull(out, phone);
-  out += ',';
-  key("company_id");
-  AppendJsonStringOrNull(out, company_id);
-  out += ',';
-  key("company");
-  AppendJsonStringOrNull(out, company);
-  out += ',';
-  key("status");
-  AppendJsonString(out, status);
-  out += ',';
-  key("notes");
-  AppendJsonStringOrNull(out, notes);
-  out += ',';
-  key("tags");
+  auto optional = [&out](std::string_view key, const std::optional<std::string>& value) {
+    out += key;
+    AppendJsonStringOrNull(out, value);
+  };
+  text("{\"id\":", id);
+  text(",\"name\":", name);
+  optional(",\"first_name\":", first_name);
+  optional(",\"last_name\":", last_name);
+  optional(",\"email\":", email);
+  optional(",\"phone\":", phone);
+  optional(",\"company_id\":", company_id);
+  optional(",\"company\":", company);
+  text(",\"status\":", status);
+  optional(",\"notes\":", notes);
+  out += ",\"tags\":";
   out += TagsToJson(tags);
-  out += ',';
-  key("attributes");
+  out += ",\"attributes\":";
   out += attributes;  // serialised by nlohmann when written, so valid JSON text
-  out += ',';
-  key("owner_id");
-  AppendJsonStringOrNull(out, owner_id);
-  out += ',';
-  key("total_spend");
+  optional(",\"owner_id\":", owner_id);
+  out += ",\"total_spend\":";
   if (total_spend == 0) {
     out += '0';
   } else {
     out += core::MoneyToJson(total_spend).dump();
   }
-  out += ',';
-  key("num_visits");
+  out += ",\"num_visits\":";
   fmt::format_to(std::back_inserter(out), "{}", num_visits);
-  out += ',';
-  key("last_visit_at");
-  AppendJsonStringOrNull(out, last_visit_at);
-  out += ',';
-  key("last_interaction_at");
-  AppendJsonStringOrNull(out, last_interaction_at);
-  out += ',';
-  key("created_at");
-  AppendJsonString(out, created_at);
-  out += ',';
-  key("updated_at");
-  AppendJsonString(out, updated_at);
+  optional(",\"last_visit_at\":", last_visit_at);
+  optional(",\"last_interaction_at\":", last_interaction_at);
+  text(",\"created_at\":", created_at);
+  text(",\"updated_at\":", updated_at);
   out += '}';
 }
 

@@ -66,8 +66,9 @@ Query& Query::Param(Value value) {
 }
 
 // A prepared statement kept for reuse, with the storage its placeholders and result columns
-// are bound to. Result columns are fetched straight into `cells` as text: no per-row
-// dynamic holders, one copy per value.
+// are bound to. On PostgreSQL result columns are fetched straight into `cells` as text: no
+// per-row dynamic holders, one copy per value. On SQLite rows are read from `native` itself
+// (see Row), and `cells` stay empty.
 struct CachedStatement {
   explicit CachedStatement(soci::session& session) : statement(session) {}
   ~CachedStatement() { sqlite_api::sqlite3_finalize(native); }
@@ -288,8 +289,6 @@ void Session::ForEachSqlite(CachedStatement& entry, const Query& query,
     for (int i = 0; i < count; ++i) {
       entry.columns.emplace(sqlite_api::sqlite3_column_name(entry.native, i), i);
     }
-    entry.cells.assign(count, std::string());
-    entry.cell_nulls.assign(count, 0);
   }
   sqlite_api::sqlite3_stmt* st = entry.native;
   // Placeholders are :p1, :p2, ... in order, so :pN is parameter N.
@@ -307,19 +306,15 @@ void Session::ForEachSqlite(CachedStatement& entry, const Query& query,
       sqlite_api::sqlite3_bind_double(st, index, std::get<double>(value));
     }
   }
-  const Row row(entry.cells, entry.cell_nulls, entry.columns);
+  // The row reads the statement's current values itself: a value is copied only when the
+  // callback asks for it, and once.
+  const Row row(st, entry.columns,
+                static_cast<std::size_t>(sqlite_api::sqlite3_column_count(st)));
   try {
     for (;;) {
       const int rc = sqlite_api::sqlite3_step(st);
       if (rc == SQLITE_DONE) break;
       if (rc != SQLITE_ROW) throw SqliteError(db, rc);
-      for (std::size_t i = 0; i < entry.cells.size(); ++i) {
-        const int column = static_cast<int>(i);
-        const auto* text = sqlite_api::sqlite3_column_text(st, column);
-        entry.cell_nulls[i] = text == nullptr;
-        entry.cells[i].assign(text == nullptr ? "" : reinterpret_cast<const char*>(text),
-                              static_cast<std::size_t>(sqlite_api::sqlite3_column_bytes(st, column)));
-      }
       fn(row);
     }
   } catch (...) {
@@ -423,14 +418,39 @@ std::size_t Row::Index(std::string_view column) const {
   return it->second;
 }
 
+bool Row::IsNull(std::size_t i) const {
+  if (sqlite_ != nullptr) {
+    if (i >= sqlite_columns_) throw std::out_of_range("no such column in the row");
+    return sqlite_api::sqlite3_column_type(static_cast<sqlite_api::sqlite3_stmt*>(sqlite_),
+                                           static_cast<int>(i)) == SQLITE_NULL;
+  }
+  return nulls_->at(i) != 0;
+}
+
 std::optional<std::string> Row::OptTextAt(std::size_t i) const {
-  if (nulls_.at(i)) return std::nullopt;
-  return cells_[i];
+  if (sqlite_ != nullptr) {
+    if (i >= sqlite_columns_) throw std::out_of_range("no such column in the row");
+    auto* st = static_cast<sqlite_api::sqlite3_stmt*>(sqlite_);
+    const int column = static_cast<int>(i);
+    // NULL reads as a null pointer (as would a failed conversion, which text never needs).
+    const auto* text = sqlite_api::sqlite3_column_text(st, column);
+    if (text == nullptr) return std::nullopt;
+    return std::string(reinterpret_cast<const char*>(text),
+                       static_cast<std::size_t>(sqlite_api::sqlite3_column_bytes(st, column)));
+  }
+  if (nulls_->at(i)) return std::nullopt;
+  return (*cells_)[i];
 }
 
 std::optional<int64_t> Row::IntAt(std::size_t i) const {
-  if (nulls_.at(i)) return std::nullopt;
-  const std::string& text = cells_[i];
+  if (IsNull(i)) return std::nullopt;
+  if (sqlite_ != nullptr) {
+    auto* st = static_cast<sqlite_api::sqlite3_stmt*>(sqlite_);
+    if (sqlite_api::sqlite3_column_type(st, static_cast<int>(i)) == SQLITE_INTEGER) {
+      return sqlite_api::sqlite3_column_int64(st, static_cast<int>(i));
+    }
+  }
+  const std::string text = *OptTextAt(i);
   int64_t value = 0;
   auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (ec == std::errc() && ptr == text.data() + text.size()) return value;
@@ -440,8 +460,8 @@ std::optional<int64_t> Row::IntAt(std::size_t i) const {
 
 double Row::Real(std::string_view column) const {
   const std::size_t i = Index(column);
-  if (nulls_.at(i)) return 0;
-  return std::stod(cells_[i]);
+  if (IsNull(i)) return 0;
+  return std::stod(*OptTextAt(i));
 }
 
 namespace {

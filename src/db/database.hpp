@@ -84,7 +84,7 @@ class Query {
   std::vector<Value> values_;
 };
 
-// One row of a result, every column read as text (integers are converted back on request).
+// One row of a result, every column readable as text (integers also as integers).
 // NULL reads as nullopt from the Opt* getters and as the empty value ("" / 0) from the
 // others. Valid only inside the ForEach callback that handed it out.
 class Row {
@@ -101,7 +101,12 @@ class Row {
 
   Row(const std::vector<std::string>& cells, const std::vector<int>& nulls,
       const Columns& columns)
-      : cells_(cells), nulls_(nulls), columns_(columns) {}
+      : cells_(&cells), nulls_(&nulls), columns_(columns) {}
+  // A row read straight from a stepped SQLite statement (sqlite3_stmt*): each getter asks
+  // SQLite for the value, so nothing is copied that the caller does not read, and integers
+  // are read as integers.
+  Row(void* sqlite_statement, const Columns& columns, std::size_t column_count)
+      : columns_(columns), sqlite_(sqlite_statement), sqlite_columns_(column_count) {}
 
   std::string Text(std::string_view column) const { return TextAt(Index(column)); }
   std::optional<std::string> OptText(std::string_view column) const {
@@ -118,9 +123,12 @@ class Row {
 
  private:
   std::size_t Index(std::string_view column) const;
-  const std::vector<std::string>& cells_;
-  const std::vector<int>& nulls_;  // non-zero: NULL
+  bool IsNull(std::size_t index) const;
+  const std::vector<std::string>* cells_ = nullptr;
+  const std::vector<int>* nulls_ = nullptr;  // non-zero: NULL
   const Columns& columns_;
+  void* sqlite_ = nullptr;  // sqlite3_stmt* on a row; when set, cells_ and nulls_ are unused
+  std::size_t sqlite_columns_ = 0;
 };
 
 class StatementCache;

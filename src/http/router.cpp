@@ -1,5 +1,6 @@
 #include "http/router.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 
 namespace rapport::http {
@@ -36,6 +37,15 @@ void Router::Add(Method method, std::string pattern, Handler handler, RouteOptio
   Route route{method, std::move(pattern), std::move(handler), std::move(options), routes_.size(),
               {}};
   Split(route.pattern, route.segments);
+  if (route.options.blocking) {
+    const std::size_t parameter = route.pattern.find("/:");
+    std::string prefix =
+        parameter == std::string::npos ? route.pattern : route.pattern.substr(0, parameter + 1);
+    if (std::find(blocking_prefixes_.begin(), blocking_prefixes_.end(), prefix) ==
+        blocking_prefixes_.end()) {
+      blocking_prefixes_.push_back(std::move(prefix));
+    }
+  }
   routes_.push_back(std::move(route));
 }
 

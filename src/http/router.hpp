@@ -31,6 +31,9 @@ struct RouteOptions {
   // tracking): the access log shows the route pattern instead of the path, and no client
   // address.
   bool redact_log = false;
+  // The handler waits on something slow (another service over the network, a commit): a GET
+  // to it runs on the write pool, like writes do, never on a network thread.
+  bool blocking = false;
 };
 
 struct Route {
@@ -74,9 +77,19 @@ class Router {
 
   const std::vector<Route>& routes() const { return routes_; }
 
+  // Whether `path` may belong to a blocking route: it starts with the literal part (up to the
+  // first `:name` segment) of one. Cheap: no route is matched.
+  bool MayBlock(std::string_view path) const {
+    for (const std::string& prefix : blocking_prefixes_) {
+      if (path.starts_with(prefix)) return true;
+    }
+    return false;
+  }
+
  private:
   static bool Matches(const Route& route, const std::vector<std::string_view>& segments);
   std::vector<Route> routes_;
+  std::vector<std::string> blocking_prefixes_;
 };
 
 }  // namespace rapport::http

@@ -11,6 +11,20 @@ Handler Named(std::string name) {
   return [name](const Request&) { return Text(200, "text/plain", name); };
 }
 
+TEST(RouterTest, MayBlockMatchesTheLiteralPrefixOfBlockingRoutes) {
+  Router router;
+  router.Get("/api/v1/customers/:id", Named("get"));
+  EXPECT_FALSE(router.MayBlock("/api/v1/customers/abc"));
+  router.Get("/api/v1/auth/oidc/:provider/login", Named("login"), {.blocking = true});
+  router.Get("/healthz-slow", Named("slow"), {.blocking = true});
+  EXPECT_TRUE(router.MayBlock("/api/v1/auth/oidc/google/login"));
+  EXPECT_TRUE(router.MayBlock("/api/v1/auth/oidc/corp/callback"));
+  EXPECT_TRUE(router.MayBlock("/healthz-slow"));
+  EXPECT_FALSE(router.MayBlock("/api/v1/auth/login"));
+  EXPECT_FALSE(router.MayBlock("/api/v1/customers/abc"));
+  EXPECT_FALSE(router.MayBlock("/healthz"));
+}
+
 TEST(RouterTest, MatchesPatternsAndExtractsParameters) {
   Router router;
   router.Get("/api/v1/customers", Named("list"));

@@ -462,7 +462,8 @@ class Server::Impl::StreamRun final : public StreamWriter,
 
 restinio::request_handling_status_t Server::Impl::Handle(restinio::request_handle_t native) {
   const Method method = MethodOf(native->header().method());
-  if (method == Method::kGet || method == Method::kHead || !writers) {
+  const bool read = method == Method::kGet || method == Method::kHead;
+  if (!writers || (read && !router.MayBlock(native->header().path()))) {
     Run(native);
   } else {
     asio::post(*writers, [this, native = std::move(native)] { Run(native); });
