@@ -160,7 +160,7 @@ struct Application::Services {
         orders(database, customers, config.currency),
         segments(database, customers),
         oidc(database, auth, OidcSettings(config), log),
-        transfer(database, customers, users),
+        transfer(database, customers, users, interactions, tickets, orders),
         idempotency(database),
         jobs(database),
         job_queue(database, QueueOptionsOf(config), log) {}

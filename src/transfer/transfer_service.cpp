@@ -13,6 +13,7 @@
 #include "transfer/csv.hpp"
 #include "transfer/customer_csv.hpp"
 #include "transfer/json_stream.hpp"
+#include "transfer/record_exports.hpp"
 
 namespace rapport::transfer {
 
@@ -48,9 +49,22 @@ struct TransferService::Directory {
 };
 
 TransferService::TransferService(db::Database& database, customers::CustomerService& customers,
-                                 auth::UserService& users)
+                                 auth::UserService& users,
+                                 interactions::InteractionService& interactions,
+                                 tickets::TicketService& tickets, orders::OrderService& orders)
     : database_(database), customers_(customers), users_(users) {
   exports_.push_back(CustomerExport());
+  for (ExportResource resource :
+       {InteractionExport(interactions), TicketExport(tickets), OrderExport(orders)}) {
+    // The role is checked before the parameters, as on every route here.
+    resource.open = [this, open = std::move(resource.open)](
+                        const core::Principal& who, const ExportResource::ParamLookup& params)
+        -> core::Result<std::unique_ptr<RowSource>> {
+      if (auto allowed = CheckAllowed(who); !allowed) return allowed.error();
+      return open(who, params);
+    };
+    exports_.push_back(std::move(resource));
+  }
 }
 
 core::Status TransferService::CheckAllowed(const core::Principal& who) const {
