@@ -3,7 +3,8 @@
 
     bench/measure.py [--stdout FILE] -- COMMAND ARGS...
 
-Prints one line: `seconds=12.34 peak_rss_mb=45.6 exit=0`.
+Prints one line: `seconds=12.34 cpu_seconds=11.2 peak_rss_mb=45.6 exit=0` (cpu_seconds: user +
+system time of the command, what it takes on an otherwise idle machine when it runs on one core).
 """
 import os
 import resource
@@ -25,7 +26,9 @@ def main():
     _, status, usage = os.wait4(process.pid, 0)
     seconds = time.monotonic() - start
     code = os.waitstatus_to_exitcode(status)
-    print(f"seconds={seconds:.2f} peak_rss_mb={usage.ru_maxrss / 1024:.1f} exit={code}")
+    cpu = usage.ru_utime + usage.ru_stime
+    print(f"seconds={seconds:.2f} cpu_seconds={cpu:.2f} peak_rss_mb={usage.ru_maxrss / 1024:.1f} "
+          f"exit={code}")
 
 
 if __name__ == "__main__":

@@ -149,7 +149,7 @@ int main(int argc, char** argv) {
   auto* export_command_line = cli.add_subcommand("export", "export records to standard output");
   common(export_command_line);
   rapport::app::ExportCommand export_command;
-  export_command_line->add_option("RESOURCE", export_command.resource, "what to export: customers")
+  export_command_line->add_option("RESOURCE", export_command.resource, "what to export: customers, interactions, tickets or orders")
       ->required();
   export_command_line->add_option("--format", export_command.format, "csv (default), json or ndjson");
   export_command_line->add_flag("--bom", export_command.bom, "start a CSV with a UTF-8 byte order mark");

@@ -184,7 +184,7 @@ struct Application::Services {
         segments(database, customers),
         oidc(database, auth, OidcSettings(config), log),
         ai(AiSettingsOf(config), customers, &timeline, log),
-        transfer(database, customers, users),
+        transfer(database, customers, users, interactions, tickets, orders),
         portal(database, auth, customers, emails, config.public_url),
         notifications(database, users, customers, interactions, emails, StreamOptionsOf(config),
                       log),

@@ -13,6 +13,9 @@
 #include "companies/company_service.hpp"
 #include "customers/customer_service.hpp"
 #include "db/migrations.hpp"
+#include "interactions/interaction_service.hpp"
+#include "orders/order_service.hpp"
+#include "tickets/ticket_service.hpp"
 #include "transfer/transfer_service.hpp"
 
 namespace rapport::app {
@@ -29,7 +32,10 @@ struct Services {
         users(*database, auth),
         companies(*database),
         customers(*database, companies),
-        transfer(*database, customers, users) {}
+        interactions(*database, customers),
+        tickets(*database, customers, interactions),
+        orders(*database, customers, config.currency),
+        transfer(*database, customers, users, interactions, tickets, orders) {}
 
   std::unique_ptr<db::Database> database;
   bool migrated;
@@ -37,6 +43,9 @@ struct Services {
   auth::UserService users;
   companies::CompanyService companies;
   customers::CustomerService customers;
+  interactions::InteractionService interactions;
+  tickets::TicketService tickets;
+  orders::OrderService orders;
   transfer::TransferService transfer;
 };
 

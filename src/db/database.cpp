@@ -638,11 +638,12 @@ void Database::WriterLoop() {
   std::vector<PendingWrite*> batch;
   std::vector<std::function<void()>> committed;
   // Runs writes [first, last) of `batch` in one transaction: each in its own savepoint (a
-  // group commit), or the only one without (`alone`). Then runs the after-commit callbacks of
-  // the writes that committed and tells each caller its result.
+  // group commit), or the only one without (`alone`). Then runs the after-commit callbacks
+  // of the writes that were kept and tells each caller its result.
   auto run = [&](std::size_t first, std::size_t last, bool alone) {
     std::vector<std::exception_ptr> failures(last - first);
     std::exception_ptr commit_failure;
+    committed.clear();
     try {
       session << "BEGIN IMMEDIATE";
       bool keep_all = true;
@@ -665,8 +666,12 @@ void Database::WriterLoop() {
           session << "RELEASE w";
         }
       }
-      session << (keep_all ? "COMMIT" : "ROLLBACK");
-      if (!keep_all) committed.clear();
+      if (keep_all) {
+        session << "COMMIT";
+      } else {
+        committed.clear();
+        session << "ROLLBACK";
+      }
     } catch (...) {
       commit_failure = std::current_exception();
       committed.clear();

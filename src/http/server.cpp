@@ -663,7 +663,7 @@ void Server::Impl::CloseStreams() {
 void Server::Impl::Send(const restinio::request_handle_t& native, const Request& request,
                         const Route* route, Response response,
                         const RateLimiter::Decision& limit) {
-  // Routes that redact (email tracking) log their pattern as the path and no client address.
+  // A route marked redact_log keeps its path and the client's address out of the log.
   const bool redact = route && route->options.redact_log;
   AccessRecord record{request.request_id(),
                       request.method(),

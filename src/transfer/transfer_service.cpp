@@ -13,6 +13,7 @@
 #include "transfer/csv.hpp"
 #include "transfer/customer_csv.hpp"
 #include "transfer/json_stream.hpp"
+#include "transfer/record_exports.hpp"
 
 namespace rapport::transfer {
 
@@ -48,9 +49,22 @@ struct TransferService::Directory {
 };
 
 TransferService::TransferService(db::Database& database, customers::CustomerService& customers,
-                                 auth::UserService& users)
+                                 auth::UserService& users,
+                                 interactions::InteractionService& interactions,
+                                 tickets::TicketService& tickets, orders::OrderService& orders)
     : database_(database), customers_(customers), users_(users) {
   exports_.push_back(CustomerExport());
+  for (ExportResource resource :
+       {InteractionExport(interactions), TicketExport(tickets), OrderExport(orders)}) {
+    // The role is checked before the parameters, as on every route here.
+    resource.open = [this, open = std::move(resource.open)](
+                        const core::Principal& who, const ExportResource::ParamLookup& params)
+        -> core::Result<std::unique_ptr<RowSource>> {
+      if (auto allowed = CheckAllowed(who); !allowed) return allowed.error();
+      return open(who, params);
+    };
+    exports_.push_back(std::move(resource));
+  }
 }
 
 core::Status TransferService::CheckAllowed(const core::Principal& who) const {
@@ -326,6 +340,7 @@ class TransferService::Import {
     (void)service_.database_.WriteBulk([&](db::Session& tx) -> core::Status {
       outcomes.clear();
       pending_emails_.clear();
+      pending_companies_.clear();
       for (const PendingRow& row : batch) {
         auto outcome = ApplyRow(tx, row, /*savepoint=*/false);
         if (!outcome) {
@@ -339,8 +354,13 @@ class TransferService::Import {
     });
     if (!retry) {
       KeepPendingEmails();
+      KeepPendingCompanies();
       return outcomes;
     }
+    // A company id from the cache may be what failed (a company deleted meanwhile).
+    companies_.clear();
+    pending_companies_.clear();
+    careful_ = true;
     outcomes.clear();
     for (std::size_t start = 0; start < batch.size(); start += kCarefulRows) {
       const std::size_t end = std::min(batch.size(), start + kCarefulRows);
@@ -355,6 +375,7 @@ class TransferService::Import {
       KeepPendingEmails();
       for (Outcome& outcome : chunk) outcomes.push_back(std::move(outcome));
     }
+    careful_ = false;
     return outcomes;
   }
 
@@ -410,6 +431,29 @@ class TransferService::Import {
     return std::nullopt;
   }
 
+  // Creates through the customers service. Outside the careful pass, a company already
+  // named by an earlier row is passed by id, which spares the service its find-or-create
+  // (three statements) for every row; what the service does with it is the same.
+  core::Result<customers::Customer> CreateCustomer(db::Session& tx,
+                                                   const customers::CustomerInput& input) {
+    if (careful_ || !input.company.value) return service_.customers_.Create(tx, who_, input);
+    const std::string key = core::ToLowerAscii(core::Trim(*input.company.value));
+    auto known = companies_.find(key);
+    if (known == companies_.end()) {
+      known = pending_companies_.find(key);
+      if (known == pending_companies_.end()) {
+        auto created = service_.customers_.Create(tx, who_, input);
+        if (created && created->company_id) pending_companies_.emplace(key, *created->company_id);
+        return created;
+      }
+    }
+    customers::CustomerInput linked = input;
+    linked.company = {};
+    linked.company_id.present = true;
+    linked.company_id.value = known->second;
+    return service_.customers_.Create(tx, who_, linked);
+  }
+
   // The write of one row; sets `kind` on success, and `wrote` once the customers service
   // was called (from then on a failure may leave part of the row written).
   core::Status WriteRow(db::Session& tx, const PendingRow& row, Kind& kind, bool& wrote) {
@@ -417,7 +461,7 @@ class TransferService::Import {
     if (options_.mode == ImportMode::kInsert) {
       if (auto refused = PreCheck(tx, *row.input)) return *refused;
       wrote = true;
-      auto created = customers.Create(tx, who_, *row.input);
+      auto created = CreateCustomer(tx, *row.input);
       if (!created) return created.error();
       if (row.input->email.value) RememberInDryRun(*row.input->email.value);
       kind = Kind::kInserted;
@@ -443,7 +487,7 @@ class TransferService::Import {
       if (!input) return input.error();
       if (auto refused = PreCheckOwner(*input)) return *refused;
       wrote = true;
-      auto created = customers.Create(tx, who_, *input);
+      auto created = CreateCustomer(tx, *input);
       if (!created) return created.error();
       if (!email.empty()) RememberInDryRun(email);
       kind = Kind::kInserted;
@@ -481,6 +525,11 @@ class TransferService::Import {
   void RememberInDryRun(const std::string& email) {
     if (options_.dry_run) pending_emails_.push_back(Hash(email));
   }
+  // Companies found or created by a transaction are known only once it committed.
+  void KeepPendingCompanies() {
+    if (!options_.dry_run) companies_.merge(pending_companies_);
+    pending_companies_.clear();
+  }
   void KeepPendingEmails() {
     dry_run_emails_.insert(pending_emails_.begin(), pending_emails_.end());
     pending_emails_.clear();
@@ -503,6 +552,11 @@ class TransferService::Import {
   std::future<std::vector<Outcome>> in_flight_;
   std::unordered_set<uint64_t> dry_run_emails_;  // the writer thread's only
   std::vector<uint64_t> pending_emails_;         // the writer thread's only
+  // Company ids by lower-case name, of committed batches and of the one being written; the
+  // writer thread's only. Bounded by the number of companies the file names.
+  std::unordered_map<std::string, std::string> companies_;
+  std::unordered_map<std::string, std::string> pending_companies_;
+  bool careful_ = false;
   uint64_t bytes_read_ = 0;
   std::optional<uint64_t> bytes_total_;
 };

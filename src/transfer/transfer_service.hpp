@@ -15,6 +15,9 @@
 #include "core/result.hpp"
 #include "customers/customer_service.hpp"
 #include "db/database.hpp"
+#include "interactions/interaction_service.hpp"
+#include "orders/order_service.hpp"
+#include "tickets/ticket_service.hpp"
 #include "transfer/byte_source.hpp"
 #include "transfer/export.hpp"
 
@@ -79,9 +82,11 @@ struct BatchItemResult {
 // rules, exactly as POST /customers and PATCH /customers/{id} would apply them. Thread-safe.
 class TransferService {
  public:
-  // Every argument must outlive the service.
+  // Every argument must outlive the service. Interactions, tickets and orders are only
+  // exported, through their services' lists.
   TransferService(db::Database& database, customers::CustomerService& customers,
-                  auth::UserService& users);
+                  auth::UserService& users, interactions::InteractionService& interactions,
+                  tickets::TicketService& tickets, orders::OrderService& orders);
 
   core::Status CheckAllowed(const core::Principal& who) const;
 
@@ -104,7 +109,8 @@ class TransferService {
                                                          const nlohmann::json& items,
                                                          bool partial);
 
-  // The exportable resources (GET /api/v1/export/<name>).
+  // The exportable resources (GET /api/v1/export/<name>): customers, interactions, tickets
+  // and orders. Opening one is Forbidden for anyone but admins and managers.
   const std::vector<ExportResource>& exports() const { return exports_; }
   const ExportResource* FindExport(std::string_view name) const;
 

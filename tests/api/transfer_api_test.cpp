@@ -9,6 +9,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -699,6 +700,117 @@ TEST_F(TransferApiTest, TheCommandLineImportsFromAFileAndExportsTheSameBytes) {
                              env);
   EXPECT_NE(missing.exit_code, 0);
   std::filesystem::remove_all(dir);
+}
+
+// ------------------------------------------------------------- interactions, tickets, orders
+
+TEST_F(TransferApiTest, ExportsInteractionsTicketsAndOrdersWithTheirListFilters) {
+  const json ada = Created("/api/v1/customers", {{"name", "Ada"}, {"email", "ada@example.com"}});
+  const json bob = Created("/api/v1/customers", {{"name", "Bob"}});
+  const json call = Created("/api/v1/interactions",
+                            {{"customer_id", ada["id"]}, {"type", "call"}, {"title", "=HYPERLINK()"},
+                             {"scheduled_at", "2030-05-04T10:30:00Z"}, {"duration_minutes", 45}});
+  Created("/api/v1/interactions",
+          {{"customer_id", bob["id"]}, {"type", "note"}, {"title", "Met at the fair"}});
+  const json ticket = Created("/api/v1/tickets", {{"customer_id", ada["id"]}, {"title", "Broken"},
+                                                  {"priority", "high"}});
+  Created("/api/v1/tickets", {{"customer_id", bob["id"]}, {"title", "Question"}});
+  const json order = Created("/api/v1/orders", {{"customer_id", ada["id"]}, {"amount", 120.5},
+                                                {"ordered_at", "2026-11-02T09:00:00Z"}});
+  Created("/api/v1/orders", {{"customer_id", bob["id"]}, {"amount", 3}, {"currency", "EUR"},
+                             {"ordered_at", "2026-11-03T09:00:00Z"}});
+
+  HttpResponse interactions = client().Get("/api/v1/export/interactions");
+  ASSERT_EQ(interactions.status, 200) << interactions;
+  EXPECT_EQ(interactions.headers["Content-Disposition"],
+            "attachment; filename=\"interactions.csv\"");
+  std::istringstream lines(interactions.body);
+  std::string line;
+  std::getline(lines, line);
+  EXPECT_EQ(line,
+            "id,customer_id,user_id,type,title,details,status,scheduled_at,duration_minutes,"
+            "remind_before_minutes,completed_at,created_at,updated_at\r");
+  std::getline(lines, line);  // oldest first: the call
+  EXPECT_EQ(line.rfind(call["id"].get<std::string>() + "," + ada["id"].get<std::string>() + "," +
+                           admin().id + ",call,'=HYPERLINK(),,planned,2030-05-04T10:30:00Z,45,",
+                       0),
+            0u)
+      << line;
+
+  // The list's filters apply, and the JSON has every field of the API representation.
+  HttpResponse calls = client().Get("/api/v1/export/interactions?format=json&type=call");
+  ASSERT_EQ(calls.status, 200) << calls;
+  const json call_rows = calls.json();
+  ASSERT_EQ(call_rows.size(), 1u);
+  const json api_call = client().Get("/api/v1/interactions/" + call["id"].get<std::string>()).json();
+  for (const auto& [key, value] : api_call.items()) {
+    EXPECT_EQ(call_rows[0][key], value) << key;
+  }
+
+  HttpResponse tickets = client().Get("/api/v1/export/tickets?format=ndjson&priority=high");
+  ASSERT_EQ(tickets.status, 200) << tickets;
+  const json ticket_row = json::parse(tickets.body);
+  EXPECT_EQ(ticket_row["id"], ticket["id"]);
+  EXPECT_EQ(ticket_row["status"], "open");
+  EXPECT_EQ(ticket_row["created_by_kind"], "user");
+  EXPECT_EQ(ticket_row["created_by_id"], admin().id);
+  EXPECT_TRUE(ticket_row["resolved_at"].is_null());
+  EXPECT_EQ(std::count(tickets.body.begin(), tickets.body.end(), '\n'), 1);
+  EXPECT_EQ(client().Get("/api/v1/export/tickets?format=json").json().size(), 2u);
+
+  HttpResponse orders = client().Get("/api/v1/export/orders?format=json&currency=USD");
+  ASSERT_EQ(orders.status, 200) << orders;
+  ASSERT_EQ(orders.json().size(), 1u);
+  EXPECT_EQ(orders.json()[0]["id"], order["id"]);
+  EXPECT_EQ(orders.json()[0]["amount"], 120.5);
+  HttpResponse order_csv = client().Get("/api/v1/export/orders?sort=-ordered_at");
+  ASSERT_EQ(order_csv.status, 200) << order_csv;
+  EXPECT_NE(order_csv.body.find(",3,EUR,paid,2026-11-03T09:00:00Z,"), std::string::npos)
+      << order_csv.body;
+  EXPECT_LT(order_csv.body.find(",3,EUR,"), order_csv.body.find(",120.5,USD,"));
+
+  // Bad filters are 400s naming the parameter, as on the lists.
+  for (const auto& [path, parameter] :
+       std::vector<std::pair<std::string, std::string>>{
+           {"/api/v1/export/interactions?type=party", "type"},
+           {"/api/v1/export/interactions?sort=title", "sort"},
+           {"/api/v1/export/tickets?status=sleeping", "status"},
+           {"/api/v1/export/orders?from=yesterday", "from"},
+           {"/api/v1/export/orders?format=xml", "format"}}) {
+    HttpResponse bad = client().Get(path);
+    EXPECT_EQ(bad.status, 400) << path << bad;
+    EXPECT_NE(bad.body.find(parameter), std::string::npos) << path << bad;
+  }
+
+  As(agent());
+  for (const char* path : {"/api/v1/export/interactions", "/api/v1/export/tickets",
+                           "/api/v1/export/orders"}) {
+    EXPECT_EQ(client().Get(path).status, 403) << path;
+  }
+  As(manager());
+  EXPECT_EQ(client().Get("/api/v1/export/orders?format=json").json().size(), 2u);
+}
+
+TEST_F(TransferApiTest, CustomerExportsTakeTheRuleFilter) {
+  Created("/api/v1/customers", {{"name", "Ada"}, {"email", "ada@big.example"}, {"tags", {"vip"}}});
+  Created("/api/v1/customers", {{"name", "Bob"}, {"email", "bob@small.example"}});
+  Created("/api/v1/customers", {{"name", "Cy"}, {"email", "cy@big.example"}});
+  const json rule = {{"logic", "and"},
+                     {"rules", {{{"field", "email_domain"}, {"op", "="}, {"value", "big.example"}}}}};
+  HttpResponse big = Export("format=json&filter=" + UrlEncode(rule.dump()));
+  ASSERT_EQ(big.status, 200) << big;
+  std::vector<std::string> names;
+  for (const json& row : big.json()) names.push_back(row["name"]);
+  EXPECT_EQ(names, (std::vector<std::string>{"Ada", "Cy"}));
+  // The rule filter is ANDed with the plain filters.
+  HttpResponse vip = Export("format=json&tag=vip&filter=" + UrlEncode(rule.dump()));
+  ASSERT_EQ(vip.json().size(), 1u);
+  EXPECT_EQ(vip.json()[0]["name"], "Ada");
+
+  HttpResponse bad = Export("filter=" + UrlEncode(R"({"logic":"and","rules":[{"field":"nope","op":"=","value":1}]})"));
+  EXPECT_EQ(bad.status, 400) << bad;
+  EXPECT_NE(bad.body.find("filter"), std::string::npos) << bad;
+  EXPECT_EQ(Export("filter=%7Bnot%20json").status, 400);
 }
 
 }  // namespace
