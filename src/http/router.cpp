@@ -46,6 +46,8 @@ void Router::Add(Method method, std::string pattern, Handler handler, RouteOptio
       blocking_prefixes_.push_back(std::move(prefix));
     }
   }
+  if (by_length_.size() <= route.segments.size()) by_length_.resize(route.segments.size() + 1);
+  by_length_[route.segments.size()].push_back(routes_.size());
   routes_.push_back(std::move(route));
 }
 
@@ -70,7 +72,9 @@ Router::Match Router::Find(Method method, std::string_view path, Request& reques
   // A literal segment beats a parameter (/customers/batch over /customers/:id): prefer the
   // candidate with the most literal segments.
   int best_literals = -1;
-  for (const Route& route : routes_) {
+  if (segments.size() >= by_length_.size()) return match;
+  for (const std::size_t index : by_length_[segments.size()]) {
+    const Route& route = routes_[index];
     if (!Matches(route, segments)) continue;
     if (route.method != method) {
       if (match.allowed.find(MethodName(route.method)) == std::string::npos) {

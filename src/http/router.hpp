@@ -89,6 +89,9 @@ class Router {
  private:
   static bool Matches(const Route& route, const std::vector<std::string_view>& segments);
   std::vector<Route> routes_;
+  // Indices into routes_ by number of segments, in the order added: a path is compared only
+  // with the routes that have as many segments as it does.
+  std::vector<std::vector<std::size_t>> by_length_;
   std::vector<std::string> blocking_prefixes_;
 };
 
