@@ -98,10 +98,19 @@ void LogEvent(spdlog::logger& log, nlohmann::json fields) {
   log.flush();
 }
 
-std::unique_ptr<db::Database> OpenDatabase(const Config& config) {
+db::Options DatabaseOptions(const Config& config) {
   db::Options options;
   options.pool_size = config.db_pool;
   options.sqlite_synchronous_full = config.sqlite_synchronous_full;
+  if (config.sqlite_mmap_mb) options.sqlite_mmap_bytes = *config.sqlite_mmap_mb << 20;
+  return options;
+}
+
+std::unique_ptr<db::Database> OpenDatabase(const Config& config) {
+  return OpenDatabase(config, DatabaseOptions(config));
+}
+
+std::unique_ptr<db::Database> OpenDatabase(const Config& config, const db::Options& options) {
   return db::Database::Open(config.db, options);
 }
 

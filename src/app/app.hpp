@@ -24,8 +24,11 @@ std::shared_ptr<spdlog::logger> MakeLogger(const std::string& level);
 // at once and never filtered by the log level.
 void LogEvent(spdlog::logger& log, nlohmann::json fields);
 
+// The database options the configuration sets.
+db::Options DatabaseOptions(const Config& config);
 // Opens the configured database (throws std::runtime_error with a clear message).
 std::unique_ptr<db::Database> OpenDatabase(const Config& config);
+std::unique_ptr<db::Database> OpenDatabase(const Config& config, const db::Options& options);
 
 // The HS256 secret: the configured one, or for a SQLite file one generated on first start and
 // kept beside the database (mode 0600). PostgreSQL deployments must configure it, so every

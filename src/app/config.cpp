@@ -29,6 +29,7 @@ const std::map<std::string, std::string>& ConfigNames() {
       {"RAPPORT_WRITE_THREADS", "threads that run writes, waiting on shared commits"},
       {"RAPPORT_DB_POOL", "database connections"},
       {"RAPPORT_SQLITE_SYNC", "full (default) or normal"},
+      {"RAPPORT_SQLITE_MMAP_MB", "MiB of the SQLite file read through a memory map (0 to 2047; 0: none)"},
       {"RAPPORT_RATE_LIMIT", "requests per second per client IP; 0 turns limits off"},
       {"RAPPORT_CAMPAIGN_RATE", "campaign messages per second this process sends; 0: no limit"},
       {"RAPPORT_LOG_LEVEL", "debug, info, warn or error"},
@@ -186,6 +187,9 @@ core::Result<Config> LoadConfig(const std::map<std::string, std::string>& flags)
     } else if (key == "RAPPORT_SQLITE_SYNC") {
       if (value != "full" && value != "normal") errors.push_back({key, "must be full or normal"});
       config.sqlite_synchronous_full = value != "normal";
+    } else if (key == "RAPPORT_SQLITE_MMAP_MB") {
+      if (!ParseSize(value, 0, 2047, n)) errors.push_back({key, "must be 0 to 2047"});
+      config.sqlite_mmap_mb = static_cast<std::size_t>(n);
     } else if (key == "RAPPORT_RATE_LIMIT") {
       if (!ParseSize(value, 0, 10000000, n)) errors.push_back({key, "must be a whole number ≥ 0"});
       config.rate_limit = static_cast<double>(n);

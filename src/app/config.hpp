@@ -2,6 +2,7 @@
 
 #include <cstddef>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -25,6 +26,7 @@ struct Config {
   std::size_t write_threads = 64;                 // RAPPORT_WRITE_THREADS (run writes)
   std::size_t db_pool = 8;                        // RAPPORT_DB_POOL (connections)
   bool sqlite_synchronous_full = true;            // RAPPORT_SQLITE_SYNC = full | normal
+  std::optional<std::size_t> sqlite_mmap_mb;      // RAPPORT_SQLITE_MMAP_MB (default: db::Options)
   double rate_limit = 200;                        // RAPPORT_RATE_LIMIT (req/s per IP; 0 = off)
   std::string log_level = "info";                 // RAPPORT_LOG_LEVEL
   std::vector<std::string> trusted_proxies;       // RAPPORT_TRUSTED_PROXIES (comma-separated IPs)

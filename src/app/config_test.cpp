@@ -8,6 +8,8 @@
 #include <set>
 #include <string>
 
+#include "app/app.hpp"
+
 namespace rapport::app {
 namespace {
 
@@ -32,6 +34,19 @@ TEST(ConfigTest, RejectsBadValuesByName) {
                             {"RAPPORT_JWT_SECRET", "short"}});
   ASSERT_FALSE(config);
   EXPECT_EQ(config.error().errors.size(), 3u);
+}
+
+TEST(ConfigTest, SqliteMemoryMap) {
+  EXPECT_FALSE(LoadConfig({})->sqlite_mmap_mb);  // the database layer's default
+  EXPECT_EQ(LoadConfig({{"RAPPORT_SQLITE_MMAP_MB", "0"}})->sqlite_mmap_mb, 0u);
+  EXPECT_EQ(LoadConfig({{"RAPPORT_SQLITE_MMAP_MB", "256"}})->sqlite_mmap_mb, 256u);
+  EXPECT_EQ(DatabaseOptions(*LoadConfig({{"RAPPORT_SQLITE_MMAP_MB", "256"}})).sqlite_mmap_bytes,
+            std::size_t{256} << 20);
+  for (const char* bad : {"-1", "2048", "lots"}) {
+    auto config = LoadConfig({{"RAPPORT_SQLITE_MMAP_MB", bad}});
+    ASSERT_FALSE(config) << bad;
+    EXPECT_EQ(config.error().errors.at(0).field, "RAPPORT_SQLITE_MMAP_MB");
+  }
 }
 
 TEST(ConfigTest, JobSettings) {

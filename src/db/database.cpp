@@ -136,20 +136,24 @@ class StatementCache {
  public:
   static constexpr std::size_t kMaxStatements = 256;
 
-  // The cached statement for `query` with its values assigned; new entries are prepared (for
-  // a statement without results) or left for the first execution to describe (with results).
+  // The cached statement for `query`. `native` (SQLite): the caller prepares and binds it
+  // with SQLite's own API, from the query's values, so the key is the SQL alone. Otherwise
+  // its values are assigned to the entry, and new entries are prepared by SOCI (for a
+  // statement without results) or left for the first execution to describe (with results).
   // Call ForgetLast() after a failure: the statement's state is then unknown.
-  CachedStatement& Get(soci::session& session, const Query& query, bool with_row) {
-    std::string key = Key(query, with_row);
+  CachedStatement& Get(soci::session& session, const Query& query, bool with_row, bool native) {
+    std::string key = Key(query, with_row, native);
     auto it = statements_.find(key);
     if (it == statements_.end()) {
       if (statements_.size() >= kMaxStatements) statements_.clear();
       auto entry = std::make_unique<CachedStatement>(session);
-      entry->values = query.values();
       entry->with_row = with_row;
-      if (!with_row) Prepare(*entry, query.sql(), 0);
+      if (!native) {
+        entry->values = query.values();
+        if (!with_row) Prepare(*entry, query.sql(), 0);
+      }
       it = statements_.emplace(std::move(key), std::move(entry)).first;
-    } else {
+    } else if (!native) {
       // Same key, same value types: assignment keeps each bound object where it is.
       for (std::size_t i = 0; i < query.values().size(); ++i) {
         it->second->values[i] = query.values()[i];
@@ -180,9 +184,11 @@ class StatementCache {
   void ForgetLast() { statements_.erase(last_); }
 
  private:
-  static std::string Key(const Query& query, bool with_row) {
+  static std::string Key(const Query& query, bool with_row, bool native) {
     std::string key(with_row ? "R" : "E");
-    for (const auto& value : query.values()) key += static_cast<char>('0' + value.index());
+    if (!native) {
+      for (const auto& value : query.values()) key += static_cast<char>('0' + value.index());
+    }
     key += '\n';
     key += query.sql();
     return key;
@@ -201,10 +207,75 @@ DatabaseError::Kind ViolationOf(const std::exception& e);  // below
   throw DatabaseError(ViolationOf(e), e.get_error_message());
 }
 
+DatabaseError SqliteError(sqlite_api::sqlite3* db, int code) {
+  DatabaseError::Kind kind = DatabaseError::Kind::kOther;
+  const int extended = sqlite_api::sqlite3_extended_errcode(db);
+  if (extended == SQLITE_CONSTRAINT_UNIQUE || extended == SQLITE_CONSTRAINT_PRIMARYKEY) {
+    kind = DatabaseError::Kind::kUniqueViolation;
+  } else if (extended == SQLITE_CONSTRAINT_FOREIGNKEY) {
+    kind = DatabaseError::Kind::kForeignKeyViolation;
+  }
+  return DatabaseError(kind, fmt::format("{} ({})", sqlite_api::sqlite3_errmsg(db), code));
+}
+
+sqlite_api::sqlite3* SqliteHandle(soci::session& session) {
+  return static_cast<soci::sqlite3_session_backend*>(session.get_backend())->conn_;
+}
+
+// The native statement of `entry` (prepared on first use) with the values of `query` bound;
+// they are bound in place, so `query` must outlive the statement's run.
+sqlite_api::sqlite3_stmt* PrepareSqlite(sqlite_api::sqlite3* db, StatementCache& cache,
+                                        CachedStatement& entry, const Query& query) {
+  if (entry.native == nullptr) {
+    const int rc = sqlite_api::sqlite3_prepare_v3(db, query.sql().c_str(),
+                                                  static_cast<int>(query.sql().size()),
+                                                  SQLITE_PREPARE_PERSISTENT, &entry.native, nullptr);
+    if (rc != SQLITE_OK) {
+      DatabaseError error = SqliteError(db, rc);
+      cache.ForgetLast();
+      throw error;
+    }
+    const int count = sqlite_api::sqlite3_column_count(entry.native);
+    for (int i = 0; i < count; ++i) {
+      entry.columns.emplace(sqlite_api::sqlite3_column_name(entry.native, i), i);
+    }
+  }
+  sqlite_api::sqlite3_stmt* st = entry.native;
+  // Placeholders are :p1, :p2, ... in order, so :pN is parameter N.
+  const std::vector<Query::Value>& values = query.values();
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    const int index = static_cast<int>(i) + 1;
+    const auto& value = values[i];
+    if (std::holds_alternative<std::nullptr_t>(value)) {
+      sqlite_api::sqlite3_bind_null(st, index);
+    } else if (const auto* text = std::get_if<std::string>(&value)) {
+      sqlite_api::sqlite3_bind_text(st, index, text->data(), static_cast<int>(text->size()),
+                                    SQLITE_STATIC);
+    } else if (const auto* number = std::get_if<long long>(&value)) {
+      sqlite_api::sqlite3_bind_int64(st, index, *number);
+    } else {
+      sqlite_api::sqlite3_bind_double(st, index, std::get<double>(value));
+    }
+  }
+  return st;
+}
+
 }  // namespace
 
 int64_t Session::Exec(const Query& query) {
-  CachedStatement& entry = cache_.Get(session_, query, /*with_row=*/false);
+  CachedStatement& entry = cache_.Get(session_, query, /*with_row=*/false, sqlite_);
+  if (sqlite_) {
+    sqlite_api::sqlite3* db = SqliteHandle(session_);
+    sqlite_api::sqlite3_stmt* st = PrepareSqlite(db, cache_, entry, query);
+    const int rc = sqlite_api::sqlite3_step(st);
+    if (rc == SQLITE_DONE || rc == SQLITE_ROW) {
+      sqlite_api::sqlite3_reset(st);
+      return sqlite_api::sqlite3_changes64(db);
+    }
+    DatabaseError error = SqliteError(db, rc);
+    sqlite_api::sqlite3_reset(st);
+    throw error;
+  }
   try {
     entry.statement.execute(true);
     return entry.statement.get_affected_rows();
@@ -228,7 +299,7 @@ bool Session::ExecUnlessDuplicate(const Query& query) {
 }
 
 void Session::ForEach(const Query& query, const std::function<void(const Row&)>& fn) {
-  CachedStatement& entry = cache_.Get(session_, query, /*with_row=*/true);
+  CachedStatement& entry = cache_.Get(session_, query, /*with_row=*/true, sqlite_);
   if (sqlite_) {
     ForEachSqlite(entry, query, fn);
     return;
@@ -257,55 +328,11 @@ void Session::ForEach(const Query& query, const std::function<void(const Row&)>&
   }
 }
 
-namespace {
-
-DatabaseError SqliteError(sqlite_api::sqlite3* db, int code) {
-  DatabaseError::Kind kind = DatabaseError::Kind::kOther;
-  const int extended = sqlite_api::sqlite3_extended_errcode(db);
-  if (extended == SQLITE_CONSTRAINT_UNIQUE || extended == SQLITE_CONSTRAINT_PRIMARYKEY) {
-    kind = DatabaseError::Kind::kUniqueViolation;
-  } else if (extended == SQLITE_CONSTRAINT_FOREIGNKEY) {
-    kind = DatabaseError::Kind::kForeignKeyViolation;
-  }
-  return DatabaseError(kind, fmt::format("{} ({})", sqlite_api::sqlite3_errmsg(db), code));
-}
-
-}  // namespace
 
 void Session::ForEachSqlite(CachedStatement& entry, const Query& query,
                             const std::function<void(const Row&)>& fn) {
-  sqlite_api::sqlite3* db =
-      static_cast<soci::sqlite3_session_backend*>(session_.get_backend())->conn_;
-  if (entry.native == nullptr) {
-    const int rc = sqlite_api::sqlite3_prepare_v3(db, query.sql().c_str(),
-                                                  static_cast<int>(query.sql().size()),
-                                                  SQLITE_PREPARE_PERSISTENT, &entry.native, nullptr);
-    if (rc != SQLITE_OK) {
-      DatabaseError error = SqliteError(db, rc);
-      cache_.ForgetLast();
-      throw error;
-    }
-    const int count = sqlite_api::sqlite3_column_count(entry.native);
-    for (int i = 0; i < count; ++i) {
-      entry.columns.emplace(sqlite_api::sqlite3_column_name(entry.native, i), i);
-    }
-  }
-  sqlite_api::sqlite3_stmt* st = entry.native;
-  // Placeholders are :p1, :p2, ... in order, so :pN is parameter N.
-  for (std::size_t i = 0; i < entry.values.size(); ++i) {
-    const int index = static_cast<int>(i) + 1;
-    const auto& value = entry.values[i];
-    if (std::holds_alternative<std::nullptr_t>(value)) {
-      sqlite_api::sqlite3_bind_null(st, index);
-    } else if (const auto* text = std::get_if<std::string>(&value)) {
-      sqlite_api::sqlite3_bind_text(st, index, text->data(), static_cast<int>(text->size()),
-                                    SQLITE_STATIC);
-    } else if (const auto* number = std::get_if<long long>(&value)) {
-      sqlite_api::sqlite3_bind_int64(st, index, *number);
-    } else {
-      sqlite_api::sqlite3_bind_double(st, index, std::get<double>(value));
-    }
-  }
+  sqlite_api::sqlite3* db = SqliteHandle(session_);
+  sqlite_api::sqlite3_stmt* st = PrepareSqlite(db, cache_, entry, query);
   // The row reads the statement's current values itself: a value is copied only when the
   // callback asks for it, and once.
   const Row row(st, entry.columns,
@@ -518,17 +545,15 @@ std::string SqliteConnectString(const std::string& path) {
   return fmt::format("db=\"{}\" timeout=30", path);
 }
 
-constexpr long long kSqliteMmapBytes = 2147418112;  // SQLite's default maximum, ~2 GiB
-
-void ConfigureSqlite(soci::session& session, bool synchronous_full) {
+void ConfigureSqlite(soci::session& session, const Options& options) {
   session << "PRAGMA journal_mode=WAL";
-  session << (synchronous_full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
+  session << (options.sqlite_synchronous_full ? "PRAGMA synchronous=FULL"
+                                              : "PRAGMA synchronous=NORMAL");
   session << "PRAGMA foreign_keys=ON";
   session << "PRAGMA busy_timeout=30000";
-  // Read the file through a memory map (shared with the OS page cache) instead of a read()
-  // per page: big scans and lookups then cost no system calls. SQLite caps it at its own
-  // SQLITE_MAX_MMAP_SIZE; beyond the mapped size it reads as before.
-  session << "PRAGMA mmap_size=" << kSqliteMmapBytes;
+  // See Options::sqlite_mmap_bytes. SQLite caps it at its own SQLITE_MAX_MMAP_SIZE; beyond
+  // the mapped size it reads as before.
+  session << "PRAGMA mmap_size=" << static_cast<long long>(options.sqlite_mmap_bytes);
 }
 
 }  // namespace
@@ -560,7 +585,10 @@ Database::Database(Url url, const Options& options)
       soci::session& session = pool_->at(i);
       if (is_sqlite()) {
         session.open(soci::sqlite3, SqliteConnectString(url_.target));
-        ConfigureSqlite(session, options_.sqlite_synchronous_full);
+        ConfigureSqlite(session, options_);
+        if (options_.sqlite_reader_cache_kib > 0) {
+          session << fmt::format("PRAGMA cache_size=-{}", options_.sqlite_reader_cache_kib);
+        }
       } else {
         session.open(soci::postgresql, url_.target);
       }
@@ -568,7 +596,7 @@ Database::Database(Url url, const Options& options)
     if (is_sqlite()) {
       writer_session_ = std::make_unique<soci::session>(soci::sqlite3,
                                                         SqliteConnectString(url_.target));
-      ConfigureSqlite(*writer_session_, options_.sqlite_synchronous_full);
+      ConfigureSqlite(*writer_session_, options_);
       *writer_session_ << fmt::format("PRAGMA cache_size=-{}", options_.sqlite_writer_cache_kib);
       writer_ = std::thread([this] { WriterLoop(); });
     }

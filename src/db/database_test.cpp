@@ -301,6 +301,65 @@ TEST_P(DatabaseTest, SqliteReadsThroughAMemoryMap) {
   EXPECT_GT(database_->Read([](Session& s) { return s.Scalar(Query("PRAGMA mmap_size")); }), 0);
 }
 
+TEST_P(DatabaseTest, SqliteMemoryMapCanBeTurnedOff) {
+  if (GetParam() != Engine::kSqlite) GTEST_SKIP() << "SQLite only";
+  auto unmapped = Database::Open(test::FreshUrl(GetParam()), {.pool_size = 1, .sqlite_mmap_bytes = 0});
+  EXPECT_EQ(unmapped->Read([](Session& s) { return s.Scalar(Query("PRAGMA mmap_size")); }), 0);
+}
+
+TEST_P(DatabaseTest, MultiRowStatementsCountTheirRowsAndReportViolations) {
+  database_->Read([](Session& s) {
+    return s.Exec(Query("CREATE TABLE parents (id TEXT PRIMARY KEY)"));
+  });
+  database_->Read([](Session& s) {
+    return s.Exec(Query("CREATE TABLE children (id TEXT PRIMARY KEY, "
+                        "parent_id TEXT REFERENCES parents (id))"));
+  });
+  database_->Apply([&](Session& s) {
+    Query query("INSERT INTO items (id, name, amount, note) VALUES ");
+    for (int i = 0; i < 3; ++i) {
+      query.Sql(i == 0 ? "(" : ", (").Param(std::to_string(i)).Sql(", 'n', ").Param(int64_t{i});
+      query.Sql(", ").Param(i == 1 ? std::optional<std::string>() : std::optional<std::string>("x"));
+      query.Sql(")");
+    }
+    EXPECT_EQ(s.Exec(query), 3);
+    // The same text with the NULL elsewhere is the same statement, and binds as given.
+    EXPECT_EQ(s.Exec(Query("UPDATE items SET note = ").Param(std::optional<std::string>())
+                         .Sql(" WHERE id = ").Param("0")), 1);
+    EXPECT_EQ(s.Exec(Query("UPDATE items SET note = ").Param(std::optional<std::string>("y"))
+                         .Sql(" WHERE id = ").Param("1")), 1);
+  });
+  database_->Read([&](Session& s) {
+    std::vector<std::optional<std::string>> notes;
+    s.ForEach(Query("SELECT note FROM items ORDER BY id"),
+              [&](const Row& row) { notes.push_back(row.OptText("note")); });
+    EXPECT_EQ(notes, (std::vector<std::optional<std::string>>{std::nullopt, "y", "x"}));
+    return 0;
+  });
+  auto duplicate = database_->Write([&](Session& s) -> core::Status {
+    try {
+      Insert(s, "0", 1);
+    } catch (const std::exception& e) {
+      EXPECT_TRUE(IsUniqueViolation(e)) << e.what();
+      EXPECT_FALSE(IsForeignKeyViolation(e));
+      return core::Error::Conflict("duplicate");
+    }
+    return core::Ok{};
+  });
+  EXPECT_FALSE(duplicate.ok());
+  auto orphan = database_->Write([&](Session& s) -> core::Status {
+    try {
+      s.Exec(Query("INSERT INTO children (id, parent_id) VALUES ('c', 'nobody')"));
+    } catch (const std::exception& e) {
+      EXPECT_TRUE(IsForeignKeyViolation(e)) << e.what();
+      return core::Error::Invalid("parent_id", "no such parent");
+    }
+    return core::Ok{};
+  });
+  EXPECT_FALSE(orphan.ok());
+  EXPECT_EQ(Count(), 3);
+}
+
 TEST_P(DatabaseTest, CustomPlansLastAsLongAsTheirScope) {
   database_->Read([&](Session& s) {
     auto mode = [&] {
