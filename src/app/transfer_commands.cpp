@@ -22,10 +22,22 @@ namespace rapport::app {
 
 namespace {
 
+// A command reads or writes a whole table once: through a memory map every page it touched
+// would stay in its RSS, so unless RAPPORT_SQLITE_MMAP_MB says otherwise it reads through
+// SQLite's bounded page caches, the readers' big enough for the companies an export joins.
+// Two read connections: an export's next page is fetched while the last one is written.
+db::Options TransferOptions(const Config& config) {
+  db::Options options = DatabaseOptions(config);
+  if (!config.sqlite_mmap_mb) options.sqlite_mmap_bytes = 0;
+  options.pool_size = 2;
+  options.sqlite_reader_cache_kib = 32 << 10;
+  return options;
+}
+
 // The services a transfer command needs, on one database.
 struct Services {
   explicit Services(const Config& config)
-      : database(OpenDatabase(config)),
+      : database(OpenDatabase(config, TransferOptions(config))),
         migrated((db::Migrate(*database), true)),
         // The command signs no tokens; a throwaway key serves when none is configured.
         auth(*database, config.jwt_secret.empty() ? auth::NewOpaqueToken() : config.jwt_secret),
@@ -109,7 +121,11 @@ int RunImport(const Config& config, const ImportCommand& command) {
   ProgressBar bar(command.dry_run ? "check customers" : "import customers",
                   static_cast<int64_t>(input.size().value_or(0)), ProgressBar::Unit::kBytes);
   auto summary = services.transfer.ImportCustomers(
-      CommandLinePrincipal(), {.format = *format, .mode = *mode, .dry_run = command.dry_run},
+      CommandLinePrincipal(),
+      {.format = *format,
+       .mode = *mode,
+       .dry_run = command.dry_run,
+       .batch_rows = transfer::kBulkBatchRows},
       input, [&](const transfer::ImportProgress& progress) {
         bar.Set(static_cast<int64_t>(progress.bytes_read), fmt::format("{} rows", progress.rows));
       });

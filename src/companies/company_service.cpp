@@ -98,4 +98,13 @@ std::optional<Company> CompanyService::Find(db::Session& session, std::string_vi
   return store_.FindById(session, id);
 }
 
+void CompanyService::NamesOf(const std::vector<std::string>& ids,
+                             std::unordered_map<std::string, std::string>& names) {
+  if (ids.empty()) return;
+  database_.Read([&](db::Session& session) {
+    store_.NamesOf(session, ids, names);
+    return true;
+  });
+}
+
 }  // namespace rapport::companies

@@ -2,6 +2,8 @@
 
 #include <optional>
 #include <string>
+#include <vector>
+#include <unordered_map>
 #include <string_view>
 
 #include "companies/company.hpp"
@@ -39,6 +41,9 @@ class CompanyService {
   core::Result<std::string> FindOrCreateByName(db::Session& tx, std::string_view name);
   // The company `id`, or nullopt when there is none (or `id` is not a UUID).
   std::optional<Company> Find(db::Session& session, std::string_view id);
+  // The names of the companies of `ids` that exist, by id, added to `names`.
+  void NamesOf(const std::vector<std::string>& ids,
+               std::unordered_map<std::string, std::string>& names);
 
  private:
   db::Database& database_;

@@ -1,5 +1,8 @@
 #include "companies/company_store.hpp"
 
+#include <algorithm>
+#include <span>
+
 #include <fmt/format.h>
 
 #include "core/ids.hpp"
@@ -52,6 +55,17 @@ std::optional<Company> CompanyStore::FindById(db::Session& session, std::string_
   session.First(db::Query(fmt::format("SELECT {} FROM companies WHERE id = ", kColumns)).Param(id),
                 [&](const db::Row& row) { company = FromRow(row); });
   return company;
+}
+
+void CompanyStore::NamesOf(db::Session& session, const std::vector<std::string>& ids,
+                           std::unordered_map<std::string, std::string>& names) const {
+  constexpr std::size_t kIdsPerQuery = 64;
+  for (std::size_t start = 0; start < ids.size(); start += kIdsPerQuery) {
+    const std::size_t end = std::min(ids.size(), start + kIdsPerQuery);
+    db::Query query("SELECT id, name FROM companies WHERE id IN (");
+    query.ParamList(std::span<const std::string>(ids.data() + start, end - start)).Sql(")");
+    session.ForEach(query, [&](const db::Row& row) { names.emplace(row.TextAt(0), row.TextAt(1)); });
+  }
 }
 
 core::Status CompanyStore::Insert(db::Session& session, const Company& company) const {

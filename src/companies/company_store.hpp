@@ -2,6 +2,8 @@
 
 #include <optional>
 #include <string>
+#include <vector>
+#include <unordered_map>
 #include <string_view>
 
 #include "companies/company.hpp"
@@ -18,6 +20,9 @@ class CompanyStore {
   explicit CompanyStore(db::Engine engine) : engine_(engine) {}
 
   std::optional<Company> FindById(db::Session& session, std::string_view id) const;
+  // The names of the companies of `ids` that exist, by id, into `names`.
+  void NamesOf(db::Session& session, const std::vector<std::string>& ids,
+               std::unordered_map<std::string, std::string>& names) const;
   // Conflict naming `name` when a company of that name (case-insensitive) exists.
   core::Status Insert(db::Session& session, const Company& company) const;
   // Writes the writable columns of `company` if its row still has `company.version`; then

@@ -1,5 +1,7 @@
 #include "customers/customer_service.hpp"
 
+#include <algorithm>
+
 #include "core/ids.hpp"
 #include "core/time.hpp"
 
@@ -61,13 +63,38 @@ void CustomerService::AppendVisibleFilter(db::Query& query, const core::Principa
 
 core::Result<CustomerPage> CustomerService::List(const core::Principal& who,
                                                  const CustomerFilter& filter,
-                                                 const core::PageRequest& page) {
+                                                 const core::PageRequest& page,
+                                                 bool company_names) {
   if (auto allowed = RequireStaff(who); !allowed) return allowed.error();
   std::optional<std::string> visible_to;
   if (who.is_agent()) visible_to = who.id;
   return database_.Read([&](db::Session& session) -> core::Result<CustomerPage> {
-    return store_.List(session, filter, visible_to, page);
+    return store_.List(session, filter, visible_to, page, company_names);
   });
+}
+
+void CustomerService::SetCompanyNames(std::vector<Customer>& customers,
+                                      std::unordered_map<std::string, std::string>& names) {
+  // One lookup per customer, and a second only for those whose company was not known.
+  std::vector<Customer*> unnamed;
+  std::vector<std::string> missing;
+  for (Customer& c : customers) {
+    c.company.reset();
+    if (!c.company_id) continue;
+    if (auto it = names.find(*c.company_id); it != names.end()) {
+      c.company = it->second;
+    } else {
+      unnamed.push_back(&c);
+      missing.push_back(*c.company_id);
+    }
+  }
+  if (unnamed.empty()) return;
+  std::sort(missing.begin(), missing.end());
+  missing.erase(std::unique(missing.begin(), missing.end()), missing.end());
+  companies_.NamesOf(missing, names);
+  for (Customer* c : unnamed) {
+    if (auto it = names.find(*c->company_id); it != names.end()) c->company = it->second;
+  }
 }
 
 core::Result<CustomerPage> CustomerService::ListForCompany(const core::Principal& who,
@@ -80,24 +107,72 @@ core::Result<CustomerPage> CustomerService::ListForCompany(const core::Principal
   return List(who, filter, page);
 }
 
-core::Result<bool> CustomerService::LinkCompany(db::Session& tx, const CustomerInput& input,
-                                                Customer& customer) {
-  std::optional<std::string> company_id;
+void CustomerService::CompanyLinks::Keep() {
+  added_names_.clear();
+  added_ids_.clear();
+  if (by_name_.size() + name_by_id_.size() > kMaxNames) {
+    by_name_.clear();
+    name_by_id_.clear();
+  }
+}
+
+void CustomerService::CompanyLinks::Drop() {
+  for (const std::string& name : added_names_) by_name_.erase(name);
+  for (const std::string& id : added_ids_) name_by_id_.erase(id);
+  Keep();
+}
+
+const CustomerService::CompanyLinks::Company* CustomerService::CompanyLinks::FindByName(
+    const std::string& name) const {
+  auto it = by_name_.find(name);
+  return it == by_name_.end() ? nullptr : &it->second;
+}
+
+const std::string* CustomerService::CompanyLinks::FindNameOf(const std::string& id) const {
+  auto it = name_by_id_.find(id);
+  return it == name_by_id_.end() ? nullptr : &it->second;
+}
+
+void CustomerService::CompanyLinks::Add(const CustomerInput& input, const std::string& id,
+                                        const std::string& name) {
   if (input.company.value) {
-    auto id = companies_.FindOrCreateByName(tx, *input.company.value);
-    if (!id) return id.error();
-    company_id = std::move(*id);
+    if (by_name_.emplace(*input.company.value, Company{id, name}).second) {
+      added_names_.push_back(*input.company.value);
+    }
+  } else if (name_by_id_.emplace(id, name).second) {
+    added_ids_.push_back(id);
+  }
+}
+
+core::Result<bool> CustomerService::LinkCompany(db::Session& tx, const CustomerInput& input,
+                                                Customer& customer, CompanyLinks* links) {
+  std::optional<std::string> company_id;
+  std::optional<std::string> company_name;  // when already known
+  if (input.company.value) {
+    if (const auto* known = links ? links->FindByName(*input.company.value) : nullptr) {
+      company_id = known->id;
+      company_name = known->name;
+    } else {
+      auto found = companies_.FindOrCreateByName(tx, *input.company.value);
+      if (!found) return found.error();
+      company_id = std::move(*found);
+    }
   } else if (input.company_id.value) {
     company_id = *input.company_id.value;
+    if (const auto* known = links ? links->FindNameOf(*company_id) : nullptr) company_name = *known;
   } else if (!input.company.present && !input.company_id.present) {
     return false;  // not part of this write
   }
   if (company_id == customer.company_id) return false;
   customer.company.reset();
   if (company_id) {
-    auto company = companies_.Find(tx, *company_id);
-    if (!company) return core::Error::Invalid("company_id", "must be the id of an existing company");
-    customer.company = std::move(company->name);
+    if (!company_name) {
+      auto company = companies_.Find(tx, *company_id);
+      if (!company) return core::Error::Invalid("company_id", "must be the id of an existing company");
+      company_name = std::move(company->name);
+      if (links) links->Add(input, *company_id, *company_name);
+    }
+    customer.company = std::move(*company_name);
   }
   customer.company_id = std::move(company_id);
   return true;
@@ -111,20 +186,43 @@ core::Result<Customer> CustomerService::Create(const core::Principal& who,
 
 core::Result<Customer> CustomerService::Create(db::Session& tx, const core::Principal& who,
                                                const CustomerInput& input) {
+  const CustomerInput* one = &input;
+  auto created = CreateMany(tx, who, std::span<const CustomerInput* const>(&one, 1));
+  if (!created) return created.error();
+  return std::move(created->front());
+}
+
+core::Result<std::vector<Customer>> CustomerService::CreateMany(db::Session& tx,
+                                                                const core::Principal& who,
+                                                                std::span<const CustomerInput* const> inputs,
+                                                                CompanyLinks* links) {
   if (auto allowed = RequireStaff(who); !allowed) return allowed.error();
-  auto owner = OwnerOnCreate(who, input.owner_id);
-  if (!owner) return owner.error();
+  CompanyLinks own_links;
+  if (!links) links = &own_links;
+  std::vector<Customer> customers(inputs.size());
+  std::vector<StatusChange> changes;
+  changes.reserve(inputs.size());
+  const std::string now = core::FormatTimestamp(core::Now());
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
+    const CustomerInput& input = *inputs[i];
+    auto owner = OwnerOnCreate(who, input.owner_id);
+    if (!owner) return owner.error();
+    Customer& customer = customers[i];
+    customer.id = core::NewId();
+    customer.created_at = customer.updated_at = now;
+    customer.owner_id = std::move(*owner);
+    ApplyCustomerInput(input, customer);
+    if (auto linked = LinkCompany(tx, input, customer, links); !linked) return linked.error();
+    changes.push_back(MakeStatusChange(who, customer, std::nullopt));
+  }
+  if (auto inserted = store_.Insert(tx, customers); !inserted) return inserted.error();
+  store_.RecordStatusChanges(tx, changes);
+  return customers;
+}
 
-  Customer customer;
-  customer.id = core::NewId();
-  customer.created_at = customer.updated_at = core::FormatTimestamp(core::Now());
-  customer.owner_id = std::move(*owner);
-  ApplyCustomerInput(input, customer);
-
-  if (auto linked = LinkCompany(tx, input, customer); !linked) return linked.error();
-  if (auto inserted = store_.Insert(tx, customer); !inserted) return inserted.error();
-  store_.RecordStatusChange(tx, MakeStatusChange(who, customer, std::nullopt));
-  return customer;
+std::vector<std::size_t> CustomerService::TakenEmails(db::Session& session,
+                                                      const std::vector<std::string>& emails) {
+  return store_.TakenEmails(session, emails);
 }
 
 std::optional<Customer> CustomerService::FindByEmail(db::Session& session,
@@ -200,7 +298,7 @@ core::Result<Customer> CustomerService::Update(db::Session& tx, const core::Prin
                               changes.tags.value.value_or(std::vector<std::string>{}) !=
                                   customer.tags;
     changed = ApplyCustomerInput(changes, customer) || changed;
-    auto linked = LinkCompany(tx, changes, customer);
+    auto linked = LinkCompany(tx, changes, customer, nullptr);
     if (!linked) return linked.error();
     changed = *linked || changed;
     if (!changed) return std::move(customer);
@@ -209,7 +307,8 @@ core::Result<Customer> CustomerService::Update(db::Session& tx, const core::Prin
     if (!written) return written.error();
     if (*written) {
       if (customer.status != old_status) {
-        store_.RecordStatusChange(tx, MakeStatusChange(who, customer, old_status));
+        const StatusChange change = MakeStatusChange(who, customer, old_status);
+        store_.RecordStatusChanges(tx, std::span<const StatusChange>(&change, 1));
       }
       return std::move(customer);
     }

@@ -1,8 +1,10 @@
 #pragma once
 
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "companies/company_service.hpp"
@@ -31,8 +33,14 @@ class CustomerService {
   // `companies` must outlive this service.
   CustomerService(db::Database& database, companies::CompanyService& companies);
 
+  // Without `company_names`, as CustomerStore::List: `company` unset, for callers that keep
+  // names themselves (SetCompanyNames).
   core::Result<CustomerPage> List(const core::Principal& who, const CustomerFilter& filter,
-                                  const core::PageRequest& page);
+                                  const core::PageRequest& page, bool company_names = true);
+  // Sets `company` on `customers` from `names` (company id → name), first adding the names
+  // `names` lacks (a query per 64 companies). The caller bounds `names`.
+  void SetCompanyNames(std::vector<Customer>& customers,
+                       std::unordered_map<std::string, std::string>& names);
   // The customers of one company (NotFound when the company does not exist).
   core::Result<CustomerPage> ListForCompany(const core::Principal& who,
                                             std::string_view company_id, CustomerFilter filter,
@@ -45,6 +53,42 @@ class CustomerService {
   // On an error the caller must undo what the call wrote (db::Session::Savepoint).
   core::Result<Customer> Create(db::Session& tx, const core::Principal& who,
                                 const CustomerInput& input);
+
+  // Companies a bulk write has already resolved: the id and stored name a company name found
+  // or created, and the stored name of an id. Kept by the caller across its transactions:
+  // Keep() after each commit, Drop() after a rollback (which forgets what the rolled-back
+  // transaction added). Holds at most kMaxNames companies, then starts over.
+  class CompanyLinks {
+   public:
+    static constexpr std::size_t kMaxNames = 100000;
+    void Keep();
+    void Drop();
+
+   private:
+    friend class CustomerService;
+    struct Company {
+      std::string id;
+      std::string name;
+    };
+    const Company* FindByName(const std::string& name) const;
+    const std::string* FindNameOf(const std::string& id) const;
+    void Add(const CustomerInput& input, const std::string& id, const std::string& name);
+
+    std::unordered_map<std::string, Company> by_name_;  // as the input spelled it
+    std::unordered_map<std::string, std::string> name_by_id_;
+    std::vector<std::string> added_names_;  // since the last Keep()
+    std::vector<std::string> added_ids_;
+  };
+  // Creates every customer of `inputs` inside `tx` as Create(tx, ...) would one by one, with
+  // multi-row statements and each company looked up once (through `links`, which the caller
+  // may keep across calls under the rule above). All or nothing: on an error the caller must
+  // roll `tx` back.
+  core::Result<std::vector<Customer>> CreateMany(db::Session& tx, const core::Principal& who,
+                                                 std::span<const CustomerInput* const> inputs,
+                                                 CompanyLinks* links = nullptr);
+  // Of `emails`, the positions of those some customer already has (case-insensitive, as the
+  // unique index compares), ascending; whether or not `who` may see those customers.
+  std::vector<std::size_t> TakenEmails(db::Session& session, const std::vector<std::string>& emails);
 
   // The customer whose email is `email` (case-insensitive) if `who` may see it.
   std::optional<Customer> FindByEmail(db::Session& session, const core::Principal& who,
@@ -109,9 +153,9 @@ class CustomerService {
   core::Result<Customer> Find(db::Session& session, const core::Principal& who,
                               std::string_view id, bool lock);
   // Points `customer` at the company the input names (by name: found or created; by id:
-  // must exist). Returns whether company_id changed.
+  // must exist), through `links` when given. Returns whether company_id changed.
   core::Result<bool> LinkCompany(db::Session& tx, const CustomerInput& input,
-                                 Customer& customer);
+                                 Customer& customer, CompanyLinks* links);
 
   db::Database& database_;
   companies::CompanyService& companies_;

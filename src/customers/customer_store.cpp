@@ -1,5 +1,7 @@
 #include "customers/customer_store.hpp"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "core/text.hpp"
@@ -11,13 +13,18 @@ namespace rapport::customers {
 
 namespace {
 
-constexpr std::string_view kColumns =
-    "c.id, c.name, c.first_name, c.last_name, c.email, c.phone, c.company_id, "
-    "co.name AS company, c.status, c.notes, c.tags, c.attributes, c.owner_id, c.total_spend, "
-    "c.num_visits, c.last_visit_at, c.last_interaction_at, c.version, c.created_at, "
-    "c.updated_at";
+// The columns FromRow reads, the company's name (from the join of kFrom) or NULL in its place.
+void SelectColumns(db::Query& query, bool company_name) {
+  query.Sql(
+      "c.id, c.name, c.first_name, c.last_name, c.email, c.phone, c.company_id, ");
+  query.Sql(company_name ? "co.name AS company, " : "NULL AS company, ");
+  query.Sql(
+      "c.status, c.notes, c.tags, c.attributes, c.owner_id, c.total_spend, c.num_visits, "
+      "c.last_visit_at, c.last_interaction_at, c.version, c.created_at, c.updated_at");
+}
 constexpr std::string_view kFrom =
     " FROM customers c LEFT JOIN companies co ON co.id = c.company_id";
+constexpr std::string_view kFromCustomers = " FROM customers c";
 
 // Expressions never NULL (keyset pagination compares them).
 const std::vector<db::SortColumn> kSortColumns = {
@@ -52,7 +59,7 @@ std::string AttributesText(std::string text) {
   return text;
 }
 
-// Positions in kColumns, which FromRow reads by position: the list reads 20 columns a row.
+// Positions in SelectColumns, which FromRow reads by position: the list reads 20 columns a row.
 enum Column : std::size_t {
   kId, kName, kFirstName, kLastName, kEmail, kPhone, kCompanyId, kCompany, kStatus, kNotes,
   kTags, kAttributes, kOwnerId, kTotalSpend, kNumVisits, kLastVisitAt, kLastInteractionAt,
@@ -97,15 +104,23 @@ std::optional<core::Error> ConstraintError(const std::exception& e) {
   return std::nullopt;
 }
 
-void InsertTags(db::Session& session, const Customer& customer) {
-  if (customer.tags.empty()) return;
-  db::Query query("INSERT INTO customer_tags (customer_id, tag) VALUES ");
-  bool first = true;
-  for (const std::string& tag : customer.tags) {
-    query.Sql(first ? "(" : ", (").Param(customer.id).Sql(", ").Param(tag).Sql(")");
-    first = false;
+// The customer_tags rows of `customers`, kRowsPerStatement a statement.
+void InsertTags(db::Session& session, std::span<const Customer> customers) {
+  db::Query query;
+  std::size_t rows = 0;
+  auto flush = [&] {
+    if (rows > 0) session.Exec(query);
+    query = db::Query("INSERT INTO customer_tags (customer_id, tag) VALUES ");
+    rows = 0;
+  };
+  flush();
+  for (const Customer& customer : customers) {
+    for (const std::string& tag : customer.tags) {
+      query.Sql(rows == 0 ? "(" : ", (").Param(customer.id).Sql(", ").Param(tag).Sql(")");
+      if (++rows == CustomerStore::kRowsPerStatement) flush();
+    }
   }
-  session.Exec(query);
+  flush();
 }
 
 void AppendFilter(db::Query& query, const CustomerFilter& filter,
@@ -146,7 +161,8 @@ void AppendFilter(db::Query& query, const CustomerFilter& filter,
 std::optional<Customer> CustomerStore::FindById(db::Session& session, std::string_view id,
                                                 bool lock) const {
   db::Query query("SELECT ");
-  query.Sql(kColumns).Sql(kFrom).Sql(" WHERE c.id = ").Param(id);
+  SelectColumns(query, true);
+  query.Sql(kFrom).Sql(" WHERE c.id = ").Param(id);
   // NO KEY UPDATE: writers of the row wait, foreign-key checks of inserts referencing it don't.
   if (lock && engine_ == db::Engine::kPostgres) query.Sql(" FOR NO KEY UPDATE OF c");
   std::optional<Customer> customer;
@@ -157,29 +173,60 @@ std::optional<Customer> CustomerStore::FindById(db::Session& session, std::strin
 std::optional<Customer> CustomerStore::FindByEmail(db::Session& session,
                                                    std::string_view email) const {
   db::Query query("SELECT ");
-  query.Sql(kColumns).Sql(kFrom).Sql(" WHERE lower(c.email) = lower(").Param(email).Sql(")");
+  SelectColumns(query, true);
+  query.Sql(kFrom).Sql(" WHERE lower(c.email) = lower(").Param(email).Sql(")");
   std::optional<Customer> customer;
   session.First(query, [&](const db::Row& row) { customer = FromRow(row); });
   return customer;
 }
 
-core::Status CustomerStore::Insert(db::Session& session, const Customer& c) const {
-  db::Query query(
-      "INSERT INTO customers (id, name, first_name, last_name, email, phone, company_id, status, "
-      "notes, tags, attributes, owner_id, version, created_at, updated_at) VALUES (");
-  query.Param(c.id).Sql(", ").Param(c.name).Sql(", ").Param(c.first_name).Sql(", ");
-  query.Param(c.last_name).Sql(", ").Param(c.email).Sql(", ").Param(c.phone).Sql(", ");
-  query.Param(c.company_id).Sql(", ").Param(c.status).Sql(", ").Param(c.notes).Sql(", ");
-  query.Param(TagsToJson(c.tags)).Sql(", ").Param(c.attributes).Sql(", ");
-  query.Param(c.owner_id).Sql(", ").Param(c.version).Sql(", ").Param(c.created_at).Sql(", ");
-  query.Param(c.updated_at).Sql(")");
-  try {
-    session.Exec(query);
-  } catch (const std::exception& e) {
-    if (auto error = ConstraintError(e)) return *error;
-    throw;
+std::vector<std::size_t> CustomerStore::TakenEmails(db::Session& session,
+                                                    const std::vector<std::string>& emails) const {
+  std::vector<std::size_t> taken;
+  for (std::size_t start = 0; start < emails.size(); start += kRowsPerStatement) {
+    const std::size_t end = std::min(emails.size(), start + kRowsPerStatement);
+    // Positions as literals: the text is the same for every full chunk (one prepared
+    // statement), and the join probes the lower(email) index once per email.
+    db::Query query("SELECT v.column1 FROM (VALUES ");
+    for (std::size_t i = start; i < end; ++i) {
+      query.Sql(fmt::format("{}({}, ", i == start ? "" : ", ", i - start)).Param(emails[i]).Sql(")");
+    }
+    query.Sql(") AS v JOIN customers c ON lower(c.email) = lower(v.column2)");
+    std::vector<std::size_t> chunk;
+    session.ForEach(query, [&](const db::Row& row) {
+      chunk.push_back(start + static_cast<std::size_t>(row.IntAt(0).value_or(0)));
+    });
+    std::sort(chunk.begin(), chunk.end());
+    taken.insert(taken.end(), chunk.begin(), chunk.end());
   }
-  InsertTags(session, c);
+  taken.erase(std::unique(taken.begin(), taken.end()), taken.end());
+  return taken;
+}
+
+core::Status CustomerStore::Insert(db::Session& session, std::span<const Customer> customers) const {
+  for (std::size_t start = 0; start < customers.size(); start += kRowsPerStatement) {
+    const std::size_t end = std::min(customers.size(), start + kRowsPerStatement);
+    db::Query query(
+        "INSERT INTO customers (id, name, first_name, last_name, email, phone, company_id, "
+        "status, notes, tags, attributes, owner_id, version, created_at, updated_at) VALUES ");
+    for (std::size_t i = start; i < end; ++i) {
+      const Customer& c = customers[i];
+      query.Sql(i == start ? "(" : ", (");
+      query.Param(c.id).Sql(", ").Param(c.name).Sql(", ").Param(c.first_name).Sql(", ");
+      query.Param(c.last_name).Sql(", ").Param(c.email).Sql(", ").Param(c.phone).Sql(", ");
+      query.Param(c.company_id).Sql(", ").Param(c.status).Sql(", ").Param(c.notes).Sql(", ");
+      query.Param(TagsToJson(c.tags)).Sql(", ").Param(c.attributes).Sql(", ");
+      query.Param(c.owner_id).Sql(", ").Param(c.version).Sql(", ").Param(c.created_at);
+      query.Sql(", ").Param(c.updated_at).Sql(")");
+    }
+    try {
+      session.Exec(query);
+    } catch (const std::exception& e) {
+      if (auto error = ConstraintError(e)) return *error;
+      throw;
+    }
+  }
+  InsertTags(session, customers);
   return core::Ok{};
 }
 
@@ -206,7 +253,7 @@ core::Result<bool> CustomerStore::Update(db::Session& session, Customer& c,
   if (changed == 0) return false;
   if (tags_changed) {
     session.Exec(db::Query("DELETE FROM customer_tags WHERE customer_id = ").Param(c.id));
-    InsertTags(session, c);
+    InsertTags(session, std::span<const Customer>(&c, 1));
   }
   c.version += 1;
   c.updated_at = updated_at;
@@ -228,14 +275,22 @@ void CustomerStore::SetLastInteractionAt(db::Session& session, std::string_view 
   session.Exec(query);
 }
 
-void CustomerStore::RecordStatusChange(db::Session& session, const StatusChange& change) const {
-  db::Query query(
-      "INSERT INTO customer_status_changes (id, customer_id, from_status, to_status, changed_by, "
-      "changed_at) VALUES (");
-  query.Param(change.id).Sql(", ").Param(change.customer_id).Sql(", ");
-  query.Param(change.from_status).Sql(", ").Param(change.to_status).Sql(", ");
-  query.Param(change.changed_by).Sql(", ").Param(change.changed_at).Sql(")");
-  session.Exec(query);
+void CustomerStore::RecordStatusChanges(db::Session& session,
+                                        std::span<const StatusChange> changes) const {
+  for (std::size_t start = 0; start < changes.size(); start += kRowsPerStatement) {
+    const std::size_t end = std::min(changes.size(), start + kRowsPerStatement);
+    db::Query query(
+        "INSERT INTO customer_status_changes (id, customer_id, from_status, to_status, "
+        "changed_by, changed_at) VALUES ");
+    for (std::size_t i = start; i < end; ++i) {
+      const StatusChange& change = changes[i];
+      query.Sql(i == start ? "(" : ", (");
+      query.Param(change.id).Sql(", ").Param(change.customer_id).Sql(", ");
+      query.Param(change.from_status).Sql(", ").Param(change.to_status).Sql(", ");
+      query.Param(change.changed_by).Sql(", ").Param(change.changed_at).Sql(")");
+    }
+    session.Exec(query);
+  }
 }
 
 std::vector<StatusChange> CustomerStore::StatusHistory(db::Session& session,
@@ -281,7 +336,7 @@ std::vector<std::string> CustomerStore::MatchingIds(db::Session& session,
 
 CustomerPage CustomerStore::List(db::Session& session, const CustomerFilter& filter,
                                  const std::optional<std::string>& visible_to,
-                                 const core::PageRequest& page) const {
+                                 const core::PageRequest& page, bool company_names) const {
   CustomerPage result;
   // One instant for the count and the page, so relative dates in rules agree between them.
   const core::Timestamp now = core::Now();
@@ -292,7 +347,7 @@ CustomerPage CustomerStore::List(db::Session& session, const CustomerFilter& fil
     // Only `q` reads the company; without it the count needs the customers alone (and can
     // then be answered from an index).
     db::Query count("SELECT count(*)");
-    count.Sql(filter.q ? kFrom : std::string_view(" FROM customers c"));
+    count.Sql(filter.q ? kFrom : kFromCustomers);
     AppendFilter(count, filter, visible_to, engine_, now);
     result.total = session.Scalar(count);
   }
@@ -300,13 +355,14 @@ CustomerPage CustomerStore::List(db::Session& session, const CustomerFilter& fil
   // carries; folded ones (lower(...)) are selected as computed by the database, since lower()
   // differs between the engines beyond ASCII.
   db::Query query("SELECT ");
-  query.Sql(kColumns);
+  SelectColumns(query, company_names);
   for (std::size_t i = 0; i < page.sort.size(); ++i) {
     if (PlainSortValue(Customer{}, page.sort[i].field)) continue;
     query.Sql(fmt::format(", {} AS sort_{}",
                           db::ColumnOf(kSortColumns, page.sort[i].field).expression, i));
   }
-  query.Sql(kFrom);
+  // `q` matches the company's name: the join stays for it.
+  query.Sql(company_names || filter.q ? kFrom : kFromCustomers);
   AppendFilter(query, filter, visible_to, engine_, now);
   db::AppendKeyset(query, engine_, page.sort, kSortColumns, page.after);
   db::AppendOrderAndLimit(query, engine_, page.sort, kSortColumns, page.limit + 1);

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -17,6 +18,10 @@ namespace rapport::customers {
 // the service decides, and passes `visible_to` when the list must be narrowed.
 class CustomerStore {
  public:
+  // Rows of one multi-row INSERT: far fewer statements for bulk writes, and well under both
+  // engines' limits on placeholders (15 a row).
+  static constexpr std::size_t kRowsPerStatement = 64;
+
   explicit CustomerStore(db::Engine engine) : engine_(engine) {}
 
   // The customer with its company's name: one indexed query. With `lock`, the row stays
@@ -28,9 +33,15 @@ class CustomerStore {
   // The customer whose email equals `email` case-insensitively (as the unique index compares).
   std::optional<Customer> FindByEmail(db::Session& session, std::string_view email) const;
 
-  // Inserts the row and one customer_tags row per tag. Conflict naming `email` on a duplicate
-  // email (case-insensitive); Invalid naming `owner_id` when the owner is not a user.
-  core::Status Insert(db::Session& session, const Customer& customer) const;
+  // Of `emails`, those a customer already has, as the unique index compares them: the
+  // positions in `emails`, ascending. One query per kRowsPerStatement emails.
+  std::vector<std::size_t> TakenEmails(db::Session& session,
+                                       const std::vector<std::string>& emails) const;
+
+  // Inserts the rows and one customer_tags row per tag, kRowsPerStatement rows a statement.
+  // Conflict naming `email` on a duplicate email (case-insensitive); Invalid naming
+  // `owner_id` when an owner is not a user. On an error some rows may have been written.
+  core::Status Insert(db::Session& session, std::span<const Customer> customers) const;
 
   // Writes the writable columns of `customer` if its row still has `customer.version`
   // (bumping version, setting updated_at), and the tag index when `tags_changed`.
@@ -47,7 +58,7 @@ class CustomerStore {
   void SetLastInteractionAt(db::Session& session, std::string_view id,
                             const std::optional<std::string>& at) const;
 
-  void RecordStatusChange(db::Session& session, const StatusChange& change) const;
+  void RecordStatusChanges(db::Session& session, std::span<const StatusChange> changes) const;
   // Oldest first.
   std::vector<StatusChange> StatusHistory(db::Session& session, std::string_view id) const;
 
@@ -62,10 +73,11 @@ class CustomerStore {
                                        std::string_view after_id, int limit) const;
 
   // A page of customers matching `filter`; with `visible_to`, only customers owned by that
-  // user or by nobody.
+  // user or by nobody. Without `company_names` the customers' `company` is left unset (no
+  // join with companies per row, for callers that resolve names themselves).
   CustomerPage List(db::Session& session, const CustomerFilter& filter,
-                  const std::optional<std::string>& visible_to,
-                    const core::PageRequest& page) const;
+                    const std::optional<std::string>& visible_to, const core::PageRequest& page,
+                    bool company_names = true) const;
 
  private:
   db::Engine engine_;

@@ -140,6 +140,39 @@ TEST_F(TransferApiTest, CsvImportCreatesCustomersAndListsBadRowsWithoutStoppingG
   EXPECT_EQ(history.json()["data"].size(), 1u);
 }
 
+// More rows than one multi-row statement holds, in more than one batch: every check still
+// holds row by row, and what is written is what POST /customers would write.
+TEST_F(TransferApiTest, ImportsWrittenManyRowsAStatementKeepEveryRowsChecksAndRecords) {
+  HttpResponse existing = client().Post("/api/v1/customers",
+                                        {{"name", "Already Here"}, {"email", "person5@example.com"}});
+  ASSERT_EQ(existing.status, 201) << existing;
+  // 1,300 rows: two batches over HTTP; row 1,101 repeats row 40's email in another spelling.
+  std::string csv = GeneratedCsv(1300);
+  csv.replace(csv.find("person1100@example.com"), 22, "PERSON40@example.com");
+  const json summary = Imported(csv);
+  EXPECT_EQ(summary["inserted"], 1298);
+  EXPECT_EQ(summary["failed"], 2);
+  EXPECT_EQ(RowErrors(summary), (std::set<std::pair<int64_t, std::string>>{
+                                    {6, "email"}, {1101, "email"}}));
+  EXPECT_EQ(CustomerCount(), 1299);
+
+  const std::vector<json> all = Customers("tag=batch1");
+  EXPECT_EQ(all.size(), 433u);  // i % 3 == 1 for 433 of 0..1299, none of them rows 6 or 1101
+  const json person = ByEmail("person1299@example.com");
+  EXPECT_EQ(person["company"], "Company 4");
+  EXPECT_EQ(person["tags"], json({"gen", "batch0"}));
+  // Seven companies, each found or created once and shared by its customers.
+  HttpResponse companies = client().Get("/api/v1/companies?include_total=true&limit=100");
+  ASSERT_EQ(companies.status, 200) << companies;
+  EXPECT_EQ(companies.json()["total"], 7);
+  EXPECT_EQ(ByEmail("person1292@example.com")["company_id"], person["company_id"]);
+  HttpResponse history = client().Get("/api/v1/customers/" + person["id"].get<std::string>() +
+                                      "/status-history");
+  ASSERT_EQ(history.status, 200) << history;
+  ASSERT_EQ(history.json()["data"].size(), 1u);
+  EXPECT_EQ(history.json()["data"][0]["to_status"], "lead");
+}
+
 TEST_F(TransferApiTest, UpsertMatchesOnEmailCaseInsensitivelyAndKeepsWhatIsNotGiven) {
   const json existing = Created("/api/v1/customers",
                                 {{"name", "Ada"}, {"email", "ada@example.com"}, {"phone", "+1 555"},
