@@ -64,12 +64,12 @@ void CustomerService::AppendVisibleFilter(db::Query& query, const core::Principa
 core::Result<CustomerPage> CustomerService::List(const core::Principal& who,
                                                  const CustomerFilter& filter,
                                                  const core::PageRequest& page,
-                                                 bool company_names) {
+                                                 CustomerColumns columns) {
   if (auto allowed = RequireStaff(who); !allowed) return allowed.error();
   std::optional<std::string> visible_to;
   if (who.is_agent()) visible_to = who.id;
   return database_.Read([&](db::Session& session) -> core::Result<CustomerPage> {
-    return store_.List(session, filter, visible_to, page, company_names);
+    return store_.List(session, filter, visible_to, page, columns);
   });
 }
 

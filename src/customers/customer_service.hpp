@@ -33,10 +33,10 @@ class CustomerService {
   // `companies` must outlive this service.
   CustomerService(db::Database& database, companies::CompanyService& companies);
 
-  // Without `company_names`, as CustomerStore::List: `company` unset, for callers that keep
-  // names themselves (SetCompanyNames).
+  // `columns` as CustomerStore::List.
   core::Result<CustomerPage> List(const core::Principal& who, const CustomerFilter& filter,
-                                  const core::PageRequest& page, bool company_names = true);
+                                  const core::PageRequest& page,
+                                  CustomerColumns columns = CustomerColumns::kAll);
   // Sets `company` on `customers` from `names` (company id → name), first adding the names
   // `names` lacks (a query per 64 companies). The caller bounds `names`.
   void SetCompanyNames(std::vector<Customer>& customers,

@@ -13,14 +13,18 @@ namespace rapport::customers {
 
 namespace {
 
-// The columns FromRow reads, the company's name (from the join of kFrom) or NULL in its place.
-void SelectColumns(db::Query& query, bool company_name) {
-  query.Sql(
-      "c.id, c.name, c.first_name, c.last_name, c.email, c.phone, c.company_id, ");
-  query.Sql(company_name ? "co.name AS company, " : "NULL AS company, ");
-  query.Sql(
-      "c.status, c.notes, c.tags, c.attributes, c.owner_id, c.total_spend, c.num_visits, "
-      "c.last_visit_at, c.last_interaction_at, c.version, c.created_at, c.updated_at");
+// The columns FromRow reads: all of them, with the company's name from the join of kFrom;
+// or (kExported) the first kExportedColumns, with NULL for the name.
+void SelectColumns(db::Query& query, CustomerColumns columns) {
+  const bool all = columns == CustomerColumns::kAll;
+  query.Sql("c.id, c.name, c.first_name, c.last_name, c.email, c.phone, c.company_id, ");
+  query.Sql(all ? "co.name AS company, " : "NULL AS company, ");
+  query.Sql("c.status, c.notes, c.tags, c.attributes, c.owner_id");
+  if (all) {
+    query.Sql(
+        ", c.total_spend, c.num_visits, c.last_visit_at, c.last_interaction_at, c.version, "
+        "c.created_at, c.updated_at");
+  }
 }
 constexpr std::string_view kFrom =
     " FROM customers c LEFT JOIN companies co ON co.id = c.company_id";
@@ -65,8 +69,9 @@ enum Column : std::size_t {
   kTags, kAttributes, kOwnerId, kTotalSpend, kNumVisits, kLastVisitAt, kLastInteractionAt,
   kVersion, kCreatedAt, kUpdatedAt,
 };
+constexpr std::size_t kExportedColumns = kOwnerId + 1;
 
-Customer FromRow(const db::Row& row) {
+Customer FromRow(const db::Row& row, CustomerColumns columns = CustomerColumns::kAll) {
   Customer c;
   c.id = row.TextAt(kId);
   c.name = row.TextAt(kName);
@@ -81,6 +86,7 @@ Customer FromRow(const db::Row& row) {
   c.tags = TagsFromJson(row.TextAt(kTags));
   c.attributes = AttributesText(row.TextAt(kAttributes));
   c.owner_id = row.OptTextAt(kOwnerId);
+  if (columns == CustomerColumns::kExported) return c;
   c.total_spend = row.IntAt(kTotalSpend).value_or(0);
   c.num_visits = row.IntAt(kNumVisits).value_or(0);
   c.last_visit_at = row.OptTextAt(kLastVisitAt);
@@ -161,7 +167,7 @@ void AppendFilter(db::Query& query, const CustomerFilter& filter,
 std::optional<Customer> CustomerStore::FindById(db::Session& session, std::string_view id,
                                                 bool lock) const {
   db::Query query("SELECT ");
-  SelectColumns(query, true);
+  SelectColumns(query, CustomerColumns::kAll);
   query.Sql(kFrom).Sql(" WHERE c.id = ").Param(id);
   // NO KEY UPDATE: writers of the row wait, foreign-key checks of inserts referencing it don't.
   if (lock && engine_ == db::Engine::kPostgres) query.Sql(" FOR NO KEY UPDATE OF c");
@@ -173,7 +179,7 @@ std::optional<Customer> CustomerStore::FindById(db::Session& session, std::strin
 std::optional<Customer> CustomerStore::FindByEmail(db::Session& session,
                                                    std::string_view email) const {
   db::Query query("SELECT ");
-  SelectColumns(query, true);
+  SelectColumns(query, CustomerColumns::kAll);
   query.Sql(kFrom).Sql(" WHERE lower(c.email) = lower(").Param(email).Sql(")");
   std::optional<Customer> customer;
   session.First(query, [&](const db::Row& row) { customer = FromRow(row); });
@@ -336,7 +342,7 @@ std::vector<std::string> CustomerStore::MatchingIds(db::Session& session,
 
 CustomerPage CustomerStore::List(db::Session& session, const CustomerFilter& filter,
                                  const std::optional<std::string>& visible_to,
-                                 const core::PageRequest& page, bool company_names) const {
+                                 const core::PageRequest& page, CustomerColumns columns) const {
   CustomerPage result;
   // One instant for the count and the page, so relative dates in rules agree between them.
   const core::Timestamp now = core::Now();
@@ -354,15 +360,20 @@ CustomerPage CustomerStore::List(db::Session& session, const CustomerFilter& fil
   // The cursor holds the sort values of the last row. Most are plain columns the Customer
   // carries; folded ones (lower(...)) are selected as computed by the database, since lower()
   // differs between the engines beyond ASCII.
+  // With kExported only the id is read as a column; other sort values are selected.
+  auto plain = [&](const Customer& c, std::string_view field) -> std::optional<std::string> {
+    if (columns == CustomerColumns::kExported && field != "id") return std::nullopt;
+    return PlainSortValue(c, field);
+  };
   db::Query query("SELECT ");
-  SelectColumns(query, company_names);
+  SelectColumns(query, columns);
   for (std::size_t i = 0; i < page.sort.size(); ++i) {
-    if (PlainSortValue(Customer{}, page.sort[i].field)) continue;
+    if (plain(Customer{}, page.sort[i].field)) continue;
     query.Sql(fmt::format(", {} AS sort_{}",
                           db::ColumnOf(kSortColumns, page.sort[i].field).expression, i));
   }
   // `q` matches the company's name: the join stays for it.
-  query.Sql(company_names || filter.q ? kFrom : kFromCustomers);
+  query.Sql(columns == CustomerColumns::kAll || filter.q ? kFrom : kFromCustomers);
   AppendFilter(query, filter, visible_to, engine_, now);
   db::AppendKeyset(query, engine_, page.sort, kSortColumns, page.after);
   db::AppendOrderAndLimit(query, engine_, page.sort, kSortColumns, page.limit + 1);
@@ -372,12 +383,12 @@ CustomerPage CustomerStore::List(db::Session& session, const CustomerFilter& fil
   std::vector<std::string> last;
   session.ForEach(query, [&](const db::Row& row) {
     if (++rows > page.limit) return;
-    result.data.push_back(FromRow(row));
+    result.data.push_back(FromRow(row, columns));
     if (rows == page.limit) {
       last.clear();
       for (std::size_t i = 0; i < page.sort.size(); ++i) {
-        auto plain = PlainSortValue(result.data.back(), page.sort[i].field);
-        last.push_back(plain ? std::move(*plain) : row.Text(fmt::format("sort_{}", i)));
+        auto value = plain(result.data.back(), page.sort[i].field);
+        last.push_back(value ? std::move(*value) : row.Text(fmt::format("sort_{}", i)));
       }
     }
   });

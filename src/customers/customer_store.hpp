@@ -13,6 +13,11 @@
 
 namespace rapport::customers {
 
+// What a list reads of each customer. kExported: the writable fields and the owner (id to
+// owner_id), without the company's name (no join per row: callers name companies themselves,
+// CustomerService::SetCompanyNames) and without the derived counters, version and timestamps.
+enum class CustomerColumns { kAll, kExported };
+
 // SQL for customers, their tag index and their status history. Every function runs on the
 // session it is given (inside the caller's transaction for writes). No authorization here:
 // the service decides, and passes `visible_to` when the list must be narrowed.
@@ -73,11 +78,10 @@ class CustomerStore {
                                        std::string_view after_id, int limit) const;
 
   // A page of customers matching `filter`; with `visible_to`, only customers owned by that
-  // user or by nobody. Without `company_names` the customers' `company` is left unset (no
-  // join with companies per row, for callers that resolve names themselves).
+  // user or by nobody; with CustomerColumns::kExported, only the columns an export writes.
   CustomerPage List(db::Session& session, const CustomerFilter& filter,
                     const std::optional<std::string>& visible_to, const core::PageRequest& page,
-                    bool company_names = true) const;
+                    CustomerColumns columns = CustomerColumns::kAll) const;
 
  private:
   db::Engine engine_;

@@ -102,9 +102,15 @@ class PagedSource : public RowSource {
   using Fetch = std::function<core::Result<Page>(const core::PageRequest& page)>;
   // May move from `item`: each item is converted once.
   using Convert = std::function<void(Item& item, ExportRow& row)>;
+  // Optional: completes a fetched page on the consuming thread, while the next page is being
+  // fetched (work that need not hold up the database reads).
+  using Complete = std::function<void(std::vector<Item>& items)>;
 
-  PagedSource(core::PageRequest first, Fetch fetch, Convert convert)
-      : page_(std::move(first)), fetch_(std::move(fetch)), convert_(std::move(convert)) {}
+  PagedSource(core::PageRequest first, Fetch fetch, Convert convert, Complete complete = {})
+      : page_(std::move(first)),
+        fetch_(std::move(fetch)),
+        convert_(std::move(convert)),
+        complete_(std::move(complete)) {}
 
   ~PagedSource() override {
     if (next_.valid()) next_.wait();  // it refers to this object
@@ -129,6 +135,7 @@ class PagedSource : public RowSource {
         page_.after = std::move(*after);
         Prefetch();
       }
+      if (complete_) complete_(items_);
     }
     convert_(items_[position_++], row);
     return true;
@@ -142,6 +149,7 @@ class PagedSource : public RowSource {
   core::PageRequest page_;
   Fetch fetch_;
   Convert convert_;
+  Complete complete_;
   std::vector<Item> items_;
   std::size_t position_ = 0;
   bool started_ = false;

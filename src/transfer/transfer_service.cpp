@@ -336,11 +336,11 @@ class TransferService::Import {
 
   // Writes one batch. First in one transaction without savepoints: rows whose checks fail
   // before anything is written just fail, and the rest go in (inserts all together, see
-  // InsertBatch). Only when a row fails after
-  // writing something (a race on an email, an unknown company_id) is the transaction rolled
-  // back and the batch written again with each row in its own savepoint, kCarefulRows rows
-  // per transaction (SQLite's cost of nested savepoints grows with the transaction). A dry
-  // run rolls back either way. Runs on the writer thread of the batch.
+  // InsertBatch). Only when a row fails after writing something (a race on an email, an
+  // unknown company_id) is the transaction rolled back and the batch written again with each
+  // row in its own savepoint, kCarefulRows rows per transaction (SQLite's cost of nested
+  // savepoints grows with the transaction). A dry run rolls back either way. Runs on the
+  // writer thread of the batch.
   static constexpr std::size_t kCarefulRows = 100;
 
   std::vector<Outcome> Apply(const Batch& batch) {
@@ -872,17 +872,21 @@ ExportResource TransferService::CustomerExport() {
     }
     auto directory = LoadDirectory(who);
     using Source = PagedSource<customers::Customer>;
-    // Company names by id, kept across pages instead of a join per row (a third of the
-    // export's time); the fetching thread's only. Starts over past kMaxCompanyNames.
-    auto names = std::make_shared<std::unordered_map<std::string, std::string>>();
-    Source::Fetch fetch = [this, who, filter = std::move(*filter), names](
+    Source::Fetch fetch = [this, who, filter = std::move(*filter)](
                               const core::PageRequest& request) -> core::Result<Source::Page> {
-      auto result = customers_.List(who, filter, request, /*company_names=*/false);
+      auto result = customers_.List(who, filter, request, customers::CustomerColumns::kExported);
       if (!result) return result.error();
-      if (names->size() > kMaxCompanyNames) names->clear();
-      customers_.SetCompanyNames(result->data, *names);
       return Source::Page{std::move(result->data), std::move(result->next_cursor)};
     };
+    // Company names by id, kept across pages instead of a join per row (a third of the
+    // export's time), filled on the writing thread while the next page is read. Starts over
+    // past kMaxCompanyNames.
+    Source::Complete name_companies =
+        [this, names = std::unordered_map<std::string, std::string>()](
+            std::vector<customers::Customer>& page) mutable {
+          if (names.size() > kMaxCompanyNames) names.clear();
+          customers_.SetCompanyNames(page, names);
+        };
     Source::Convert convert = [directory](customers::Customer& c, ExportRow& row) {
       row[0].Set(std::move(c.name));
       row[1].Set(std::move(c.first_name));
@@ -900,7 +904,8 @@ ExportResource TransferService::CustomerExport() {
       row[10].Set(std::move(c.attributes));
     };
     return std::unique_ptr<RowSource>(
-        std::make_unique<Source>(std::move(page), std::move(fetch), std::move(convert)));
+        std::make_unique<Source>(std::move(page), std::move(fetch), std::move(convert),
+                                 std::move(name_companies)));
   };
   return resource;
 }

@@ -575,6 +575,28 @@ TEST_F(TransferApiTest, LargeExportsPageThroughEveryCustomerOnce) {
   }
   EXPECT_EQ(count, 2600);
   EXPECT_EQ(seen.size(), 2600u);
+
+  // Sorted exports page by the sort values, also past the first page; companies are named.
+  for (const std::string sort : {"name", "-email", "created_at"}) {
+    HttpResponse sorted = Export("format=ndjson&sort=" + sort);
+    ASSERT_EQ(sorted.status, 200) << sort;
+    std::istringstream records(sorted.body);
+    std::vector<json> rows;
+    while (std::getline(records, line)) rows.push_back(json::parse(line));
+    ASSERT_EQ(rows.size(), 2600u) << sort;
+    std::set<std::string> emails;
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+      emails.insert(rows[i]["email"].get<std::string>());
+      EXPECT_TRUE(rows[i]["company"].get<std::string>().starts_with("Company ")) << rows[i];
+      if (i == 0) continue;
+      if (sort == "name") {
+        EXPECT_LE(rows[i - 1]["name"].get<std::string>(), rows[i]["name"].get<std::string>());
+      } else if (sort == "-email") {
+        EXPECT_GT(rows[i - 1]["email"].get<std::string>(), rows[i]["email"].get<std::string>());
+      }
+    }
+    EXPECT_EQ(emails.size(), 2600u) << sort;
+  }
 }
 
 // A client that reads a little of a big export and hangs up.
