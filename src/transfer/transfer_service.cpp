@@ -768,61 +768,82 @@ core::Result<std::vector<BatchItemResult>> TransferService::CreateBatch(const co
   if (!parse_errors.empty() && !partial) return core::Error::Invalid(std::move(parse_errors));
   auto directory = LoadDirectory(who);
 
-  // As an import's batch: without savepoints first, with one per item only when an item
-  // fails after writing. All or nothing rolls everything back at the first failure found,
-  // but still reports every item's.
+  // As an import's batch: checked together, then without savepoints in multi-row
+  // statements first, with one savepoint per item only when the write fails. All or nothing
+  // rolls everything back when any item fails, but still reports every item's failure.
   std::vector<core::FieldError> write_errors;
   bool conflicts_only = true;
+  auto refuse = [&](std::size_t i, const core::Error& error) {
+    BatchItemResult& result = results[i];
+    result.status = StatusOfError(error);
+    result.errors = FieldErrorsOf(error);
+    conflicts_only = conflicts_only && error.code == core::Code::kConflict;
+    record(write_errors, i, result.errors);
+  };
   auto attempt = [&](db::Session& tx, bool savepoint) -> std::optional<core::Status> {
     write_errors.clear();
     conflicts_only = true;
+    // The emails already taken, for all items in one query per 64.
+    std::vector<std::string> batch_emails;
+    std::vector<std::size_t> email_items;
+    for (std::size_t i = 0; i < items.size(); ++i) {
+      if (inputs[i] && inputs[i]->email.value) {
+        batch_emails.push_back(*inputs[i]->email.value);
+        email_items.push_back(i);
+      }
+    }
+    std::vector<bool> taken(items.size(), false);
+    for (std::size_t position : customers_.TakenEmails(tx, batch_emails)) {
+      taken[email_items[position]] = true;
+    }
     std::unordered_set<std::string> emails;  // lower case, of this batch's items so far
+    std::vector<const customers::CustomerInput*> accepted;
+    std::vector<std::size_t> accepted_items;
     for (std::size_t i = 0; i < items.size(); ++i) {
       if (!inputs[i]) continue;
-      BatchItemResult& result = results[i];
-      result = BatchItemResult{};
+      results[i] = BatchItemResult{};
       const customers::CustomerInput& input = *inputs[i];
-      std::optional<core::Error> refused;
-      std::string email;
-      if (input.email.value) {
-        email = core::ToLowerAscii(*input.email.value);
-        if (emails.contains(email) || customers_.FindByEmail(tx, who, email)) {
-          refused = core::Error::Conflict("email", "a customer with this email already exists");
-        }
-      }
-      if (!refused && input.owner_id.value && !directory->email_by_id.contains(*input.owner_id.value)) {
-        refused = core::Error::Invalid("owner_id", "must be the id of an existing user");
-      }
-      if (!refused) {
+      const std::string email = input.email.value ? core::ToLowerAscii(*input.email.value) : "";
+      if (!email.empty() && (taken[i] || emails.contains(email))) {
+        refuse(i, core::Error::Conflict("email", "a customer with this email already exists"));
+      } else if (input.owner_id.value && !directory->email_by_id.contains(*input.owner_id.value)) {
+        refuse(i, core::Error::Invalid("owner_id", "must be the id of an existing user"));
+      } else if (!savepoint) {
+        accepted.push_back(&input);
+        accepted_items.push_back(i);
+        if (!email.empty()) emails.insert(email);
+      } else {
+        // Item by item, each in its own savepoint: what the database refuses is that item's.
         core::Result<customers::Customer> created = core::Error::Internal();
         try {
-          if (savepoint) {
-            core::Status status = tx.Savepoint([&]() -> core::Status {
-              created = customers_.Create(tx, who, input);
-              if (!created) return created.error();
-              return core::Ok{};
-            });
-            (void)status;
-          } else {
+          (void)tx.Savepoint([&]() -> core::Status {
             created = customers_.Create(tx, who, input);
-            if (!created) return std::nullopt;  // may have written part of it: retry
-          }
+            if (!created) return created.error();
+            return core::Ok{};
+          });
         } catch (const db::DatabaseError&) {
-          if (!savepoint) return std::nullopt;
           tx.Scalar(db::Query("SELECT 1"));  // throws when the transaction itself is broken
           created = core::Error::Invalid("", "the database refused the item");
         }
         if (created) {
-          result.customer = std::move(*created);
+          results[i].customer = std::move(*created);
           if (!email.empty()) emails.insert(email);
-          continue;
+        } else {
+          refuse(i, created.error());
         }
-        refused = created.error();
       }
-      result.status = StatusOfError(*refused);
-      result.errors = FieldErrorsOf(*refused);
-      conflicts_only = conflicts_only && refused->code == core::Code::kConflict;
-      record(write_errors, i, result.errors);
+    }
+    if (!savepoint) {
+      // All the accepted items together; a failure may have written part of them: retry.
+      try {
+        auto created = customers_.CreateMany(tx, who, accepted);
+        if (!created) return std::nullopt;
+        for (std::size_t k = 0; k < accepted_items.size(); ++k) {
+          results[accepted_items[k]].customer = std::move((*created)[k]);
+        }
+      } catch (const db::DatabaseError&) {
+        return std::nullopt;
+      }
     }
     if (write_errors.empty() || partial) return core::Status(core::Ok{});
     // All or nothing: this error rolls back the items that were written.

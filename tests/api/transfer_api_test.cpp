@@ -501,6 +501,32 @@ TEST_F(TransferApiTest, PartialBatchesReportEachItem) {
   EXPECT_EQ(CustomerCount(), 3);
 }
 
+// An item the database refuses only while it is written (a company id that does not exist)
+// sends the batch item by item: the others are still created (partial) or none is.
+TEST_F(TransferApiTest, BatchItemsRefusedWhileWritingFailAlone) {
+  const std::string missing = "01900000-0000-7000-8000-000000000000";
+  const json items = {{{"name", "First"}, {"email", "first@example.com"}, {"company", "Acme"}},
+                      {{"name", "Ghost Co"}, {"company_id", missing}},
+                      {{"name", "Last"}, {"company", "Acme"}}};
+  HttpResponse all = client().Post("/api/v1/customers/batch", {{"customers", items}});
+  ASSERT_EQ(all.status, 422) << all;
+  ASSERT_EQ(all.json()["errors"].size(), 1u) << all;
+  EXPECT_EQ(all.json()["errors"][0]["field"], "customers[1].company_id");
+  EXPECT_EQ(CustomerCount(), 0);
+
+  HttpResponse partial = client().Post("/api/v1/customers/batch?partial=true", {{"customers", items}});
+  ASSERT_EQ(partial.status, 200) << partial;
+  EXPECT_EQ(partial.json()["created"], 2);
+  EXPECT_EQ(partial.json()["failed"], 1);
+  const json results = partial.json()["results"];
+  ASSERT_EQ(results.size(), 3u) << partial;
+  EXPECT_EQ(results[0]["status"], 201);
+  EXPECT_EQ(results[1]["status"], 422);
+  EXPECT_EQ(results[2]["status"], 201);
+  EXPECT_EQ(results[0]["customer"]["company_id"], results[2]["customer"]["company_id"]);
+  EXPECT_EQ(CustomerCount(), 2);
+}
+
 TEST_F(TransferApiTest, BatchRetriesWithAnIdempotencyKeyCreateNothingNew) {
   const json body = {{"customers", {{{"name", "Once"}, {"email", "once@example.com"}}}}};
   HttpResponse first = client().Post("/api/v1/customers/batch", body, {{"Idempotency-Key", "k1"}});
