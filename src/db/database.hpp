@@ -135,8 +135,9 @@ class StatementCache;
 struct CachedStatement;
 
 // A connection, borrowed from the pool for the duration of a Read or Write callback.
-// Statements are prepared once per connection and reused (keyed by their SQL text and the
-// types of their values), so a repeated query skips the SQL compiler.
+// Statements are prepared once per connection and reused, so a repeated query skips the SQL
+// compiler: on SQLite as SQLite's own statements keyed by their SQL text, on PostgreSQL as
+// SOCI's keyed by the text and the types of their values.
 class Session {
  public:
   Session(soci::session& session, StatementCache& cache, bool sqlite)

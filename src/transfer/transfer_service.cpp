@@ -179,6 +179,61 @@ int StatusOfError(const core::Error& error) {
   }
 }
 
+core::Error DuplicateEmail() {
+  return core::Error::Conflict("email", "a customer with this email already exists");
+}
+
+std::optional<core::Error> UnknownOwner(const customers::CustomerInput& input,
+                                        const std::unordered_map<std::string, std::string>& staff) {
+  if (!input.owner_id.value || staff.contains(*input.owner_id.value)) return std::nullopt;
+  return core::Error::Invalid("owner_id", "must be the id of an existing user");
+}
+
+// What a bulk create checks before writing each new customer of a batch, beyond its
+// validation: its email is free (in the database, read once for the whole batch, and among
+// the items taken so far), and its owner is a staff user (`staff`: email by user id).
+class NewCustomerChecks {
+ public:
+  // `inputs`: the batch's items, null for those that failed already.
+  NewCustomerChecks(db::Session& tx, customers::CustomerService& customers,
+                    const std::unordered_map<std::string, std::string>& staff,
+                    const std::vector<const customers::CustomerInput*>& inputs)
+      : staff_(staff), inputs_(inputs), in_database_(inputs.size(), false) {
+    std::vector<std::string> emails;
+    std::vector<std::size_t> items;
+    for (std::size_t i = 0; i < inputs.size(); ++i) {
+      if (inputs[i] && inputs[i]->email.value) {
+        emails.push_back(*inputs[i]->email.value);
+        items.push_back(i);
+      }
+    }
+    for (std::size_t position : customers.TakenEmails(tx, emails)) {
+      in_database_[items[position]] = true;
+    }
+  }
+
+  // Why item `i` may not be written; nullopt when it may. `taken_elsewhere`: its email is
+  // known to be taken some other way (a dry run's earlier batch).
+  std::optional<core::Error> Check(std::size_t i, bool taken_elsewhere = false) const {
+    const customers::CustomerInput& input = *inputs_[i];
+    if (input.email.value && (taken_elsewhere || in_database_[i] ||
+                              taken_.contains(core::ToLowerAscii(*input.email.value)))) {
+      return DuplicateEmail();
+    }
+    return UnknownOwner(input, staff_);
+  }
+  // Item `i` is (being) written: a later item with its email is refused.
+  void Take(std::size_t i) {
+    if (inputs_[i]->email.value) taken_.insert(core::ToLowerAscii(*inputs_[i]->email.value));
+  }
+
+ private:
+  const std::unordered_map<std::string, std::string>& staff_;
+  const std::vector<const customers::CustomerInput*>& inputs_;
+  std::vector<bool> in_database_;
+  std::unordered_set<std::string> taken_;  // lower case
+};
+
 }  // namespace
 
 // One run of ImportCustomers: records in, batches of rows out to the database, counts back.
@@ -406,38 +461,25 @@ class TransferService::Import {
   bool InsertBatch(db::Session& tx, const Batch& batch, std::vector<Outcome>& outcomes) {
     customers::CustomerService& customers = service_.customers_;
     outcomes.assign(batch.size(), Outcome{});
-    std::vector<bool> refused(batch.size(), false);
-    auto refuse = [&](std::size_t i, const core::Error& error) {
-      outcomes[i] = Failed(batch[i].row, error);
-      refused[i] = true;
-    };
-    std::vector<std::string> emails;
-    std::vector<std::size_t> email_rows;
+    std::vector<const customers::CustomerInput*> batch_inputs(batch.size(), nullptr);
     for (std::size_t i = 0; i < batch.size(); ++i) {
-      if (!batch[i].errors.empty()) {
+      if (batch[i].errors.empty()) {
+        batch_inputs[i] = &*batch[i].input;
+      } else {
         outcomes[i].errors = batch[i].errors;
-        refused[i] = true;
-      } else if (batch[i].input->email.value) {
-        emails.push_back(*batch[i].input->email.value);
-        email_rows.push_back(i);
       }
     }
-    for (std::size_t position : customers.TakenEmails(tx, emails)) {
-      refuse(email_rows[position], DuplicateEmail());
-    }
-    std::unordered_set<std::string> batch_emails;  // lower case: a file's later repeat fails
+    NewCustomerChecks checks(tx, customers, directory_->email_by_id, batch_inputs);
     std::vector<const customers::CustomerInput*> inputs;
     std::vector<std::size_t> input_rows;
     for (std::size_t i = 0; i < batch.size(); ++i) {
-      if (refused[i]) continue;
-      const customers::CustomerInput& input = *batch[i].input;
-      if (input.email.value && (SeenInDryRun(*input.email.value) ||
-                                !batch_emails.insert(core::ToLowerAscii(*input.email.value)).second)) {
-        refuse(i, DuplicateEmail());
-      } else if (auto problem = PreCheckOwner(input)) {
-        refuse(i, *problem);
+      if (!batch_inputs[i]) continue;
+      const auto& email = batch_inputs[i]->email.value;
+      if (auto problem = checks.Check(i, email && SeenInDryRun(*email))) {
+        outcomes[i] = Failed(batch[i].row, *problem);
       } else {
-        inputs.push_back(&input);
+        checks.Take(i);
+        inputs.push_back(batch_inputs[i]);
         input_rows.push_back(i);
       }
     }
@@ -493,11 +535,7 @@ class TransferService::Import {
     return PreCheckOwner(input);
   }
   std::optional<core::Error> PreCheckOwner(const customers::CustomerInput& input) {
-    if (!input.owner_id.value) return std::nullopt;
-    if (!directory_->email_by_id.contains(*input.owner_id.value)) {
-      return core::Error::Invalid("owner_id", "must be the id of an existing user");
-    }
-    return std::nullopt;
+    return UnknownOwner(input, directory_->email_by_id);
   }
 
   // Creates through the customers service; outside the careful pass with the companies the
@@ -588,9 +626,6 @@ class TransferService::Import {
   }
   static uint64_t Hash(const std::string& email) {
     return std::hash<std::string>{}(core::ToLowerAscii(email));
-  }
-  static core::Error DuplicateEmail() {
-    return core::Error::Conflict("email", "a customer with this email already exists");
   }
 
   TransferService& service_;
@@ -780,38 +815,26 @@ core::Result<std::vector<BatchItemResult>> TransferService::CreateBatch(const co
     conflicts_only = conflicts_only && error.code == core::Code::kConflict;
     record(write_errors, i, result.errors);
   };
+  std::vector<const customers::CustomerInput*> item_inputs(items.size(), nullptr);
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (inputs[i]) item_inputs[i] = &*inputs[i];
+  }
   auto attempt = [&](db::Session& tx, bool savepoint) -> std::optional<core::Status> {
     write_errors.clear();
     conflicts_only = true;
-    // The emails already taken, for all items in one query per 64.
-    std::vector<std::string> batch_emails;
-    std::vector<std::size_t> email_items;
-    for (std::size_t i = 0; i < items.size(); ++i) {
-      if (inputs[i] && inputs[i]->email.value) {
-        batch_emails.push_back(*inputs[i]->email.value);
-        email_items.push_back(i);
-      }
-    }
-    std::vector<bool> taken(items.size(), false);
-    for (std::size_t position : customers_.TakenEmails(tx, batch_emails)) {
-      taken[email_items[position]] = true;
-    }
-    std::unordered_set<std::string> emails;  // lower case, of this batch's items so far
+    NewCustomerChecks checks(tx, customers_, directory->email_by_id, item_inputs);
     std::vector<const customers::CustomerInput*> accepted;
     std::vector<std::size_t> accepted_items;
     for (std::size_t i = 0; i < items.size(); ++i) {
       if (!inputs[i]) continue;
       results[i] = BatchItemResult{};
       const customers::CustomerInput& input = *inputs[i];
-      const std::string email = input.email.value ? core::ToLowerAscii(*input.email.value) : "";
-      if (!email.empty() && (taken[i] || emails.contains(email))) {
-        refuse(i, core::Error::Conflict("email", "a customer with this email already exists"));
-      } else if (input.owner_id.value && !directory->email_by_id.contains(*input.owner_id.value)) {
-        refuse(i, core::Error::Invalid("owner_id", "must be the id of an existing user"));
+      if (auto problem = checks.Check(i)) {
+        refuse(i, *problem);
       } else if (!savepoint) {
         accepted.push_back(&input);
         accepted_items.push_back(i);
-        if (!email.empty()) emails.insert(email);
+        checks.Take(i);
       } else {
         // Item by item, each in its own savepoint: what the database refuses is that item's.
         core::Result<customers::Customer> created = core::Error::Internal();
@@ -827,7 +850,7 @@ core::Result<std::vector<BatchItemResult>> TransferService::CreateBatch(const co
         }
         if (created) {
           results[i].customer = std::move(*created);
-          if (!email.empty()) emails.insert(email);
+          checks.Take(i);
         } else {
           refuse(i, created.error());
         }
