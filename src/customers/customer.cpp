@@ -68,15 +68,19 @@ core::Result<CustomerInput> ParseCustomer(const nlohmann::json& body, bool creat
 
 }  // namespace
 
-void Customer::AppendJson(std::string& out) const {
+void CustomerView::AppendJson(std::string& out) const {
   // Each key with its punctuation is one literal, appended at once.
   auto text = [&out](std::string_view key, std::string_view value) {
     out += key;
     AppendJsonString(out, value);
   };
-  auto optional = [&out](std::string_view key, const std::optional<std::string>& value) {
+  auto optional = [&out](std::string_view key, const std::optional<std::string_view>& value) {
     out += key;
-    AppendJsonStringOrNull(out, value);
+    if (value) {
+      AppendJsonString(out, *value);
+    } else {
+      out += "null";
+    }
   };
   text("{\"id\":", id);
   text(",\"name\":", name);
@@ -89,9 +93,9 @@ void Customer::AppendJson(std::string& out) const {
   text(",\"status\":", status);
   optional(",\"notes\":", notes);
   out += ",\"tags\":";
-  out += TagsToJson(tags);
+  out += tags_json;
   out += ",\"attributes\":";
-  out += attributes;  // serialised by nlohmann when written, so valid JSON text
+  out += attributes;
   optional(",\"owner_id\":", owner_id);
   out += ",\"total_spend\":";
   if (total_spend == 0) {
@@ -105,6 +109,38 @@ void Customer::AppendJson(std::string& out) const {
   optional(",\"last_interaction_at\":", last_interaction_at);
   text(",\"created_at\":", created_at);
   text(",\"updated_at\":", updated_at);
+  out += '}';
+}
+
+void Customer::AppendJson(std::string& out) const {
+  const std::string tags_json = TagsToJson(tags);
+  const CustomerView view{id,
+                          name,
+                          first_name,
+                          last_name,
+                          email,
+                          phone,
+                          company_id,
+                          company,
+                          status,
+                          notes,
+                          tags_json,
+                          attributes,  // serialised by nlohmann when written: valid JSON text
+                          owner_id,
+                          total_spend,
+                          num_visits,
+                          last_visit_at,
+                          last_interaction_at,
+                          created_at,
+                          updated_at};
+  view.AppendJson(out);
+}
+
+void AppendPageEnd(std::string& out, const std::optional<std::string>& next_cursor,
+                   std::optional<int64_t> total) {
+  out += "],\"next_cursor\":";
+  AppendJsonStringOrNull(out, next_cursor);
+  if (total) fmt::format_to(std::back_inserter(out), ",\"total\":{}", *total);
   out += '}';
 }
 
@@ -122,10 +158,7 @@ std::string CustomerPage::ToJsonText() const {
     if (i > 0) out += ',';
     data[i].AppendJson(out);
   }
-  out += "],\"next_cursor\":";
-  AppendJsonStringOrNull(out, next_cursor);
-  if (total) fmt::format_to(std::back_inserter(out), ",\"total\":{}", *total);
-  out += '}';
+  AppendPageEnd(out, next_cursor, total);
   return out;
 }
 

@@ -63,6 +63,39 @@ struct Customer {
   nlohmann::json ToJson() const;
 };
 
+// A customer's fields as views of text kept elsewhere (a Customer, or a row being read), to
+// write the API representation without copying each field first. Tags and attributes are
+// their stored JSON text (an array of strings, an object).
+struct CustomerView {
+  std::string_view id;
+  std::string_view name;
+  std::optional<std::string_view> first_name;
+  std::optional<std::string_view> last_name;
+  std::optional<std::string_view> email;
+  std::optional<std::string_view> phone;
+  std::optional<std::string_view> company_id;
+  std::optional<std::string_view> company;
+  std::string_view status;
+  std::optional<std::string_view> notes;
+  std::string_view tags_json;
+  std::string_view attributes;
+  std::optional<std::string_view> owner_id;
+  int64_t total_spend = 0;
+  int64_t num_visits = 0;
+  std::optional<std::string_view> last_visit_at;
+  std::optional<std::string_view> last_interaction_at;
+  std::string_view created_at;
+  std::string_view updated_at;
+
+  // The API representation, as Customer::AppendJson.
+  void AppendJson(std::string& out) const;
+};
+
+// Closes a page whose rows were appended after `{"data":[`: the cursor, the total when
+// counted, and the braces (the rest of core::Page's shape).
+void AppendPageEnd(std::string& out, const std::optional<std::string>& next_cursor,
+                   std::optional<int64_t> total);
+
 // A page of customers: what GET /customers returns, {"data": [...], "next_cursor": ...,
 // "total"?} (the shape of core::Page, written as text without an intermediate document).
 struct CustomerPage {

@@ -24,12 +24,18 @@ Response JsonText(int status, std::string body) {
   return response;
 }
 
+// A customer's JSON text with its version as the ETag.
+Response VersionedJson(int status, std::string body, int64_t version) {
+  Response response = JsonText(status, std::move(body));
+  response.WithHeader("ETag", http::Etag(version));
+  return response;
+}
+
 Response CustomerResponse(int status, const Customer& customer) {
   std::string body;
   body.reserve(768);
   customer.AppendJson(body);
-  Response response = JsonText(status, std::move(body));
-  response.WithHeader("ETag", http::Etag(customer.version));
+  Response response = VersionedJson(status, std::move(body), customer.version);
   if (status == http::status::kCreated) {
     response.WithHeader("Location", fmt::format("/api/v1/customers/{}", customer.id));
   }
@@ -53,9 +59,9 @@ class Routes {
   Response List(const Request& request) const {
     auto params = ParseListRequest(request);
     if (!params) return http::Problem(params.error(), request);
-    auto result = customers_.List(request.principal(), params->first, params->second);
+    auto result = customers_.ListJson(request.principal(), params->first, params->second);
     if (!result) return http::Problem(result.error(), request);
-    return JsonText(http::status::kOk, result->ToJsonText());
+    return JsonText(http::status::kOk, std::move(*result));
   }
 
   // GET /api/v1/companies/:id/customers
@@ -65,7 +71,7 @@ class Routes {
     auto result = customers_.ListForCompany(request.principal(), request.PathParam("id"),
                                             std::move(params->first), params->second);
     if (!result) return http::Problem(result.error(), request);
-    return JsonText(http::status::kOk, result->ToJsonText());
+    return JsonText(http::status::kOk, std::move(*result));
   }
 
   // POST /api/v1/customers
@@ -81,9 +87,9 @@ class Routes {
 
   // GET /api/v1/customers/:id
   Response Get(const Request& request) const {
-    auto customer = customers_.Get(request.principal(), request.PathParam("id"));
+    auto customer = customers_.GetJson(request.principal(), request.PathParam("id"));
     if (!customer) return http::Problem(customer.error(), request);
-    return CustomerResponse(http::status::kOk, *customer);
+    return VersionedJson(http::status::kOk, std::move(customer->text), customer->version);
   }
 
   // PATCH /api/v1/customers/:id

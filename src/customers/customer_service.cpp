@@ -32,11 +32,16 @@ CustomerService::CustomerService(db::Database& database, companies::CompanyServi
     : database_(database), companies_(companies), store_(database.engine()) {}
 
 bool CustomerService::CanSee(const core::Principal& who, const Customer& customer) {
+  return CanSee(who, customer.id, customer.owner_id);
+}
+
+bool CustomerService::CanSee(const core::Principal& who, std::string_view id,
+                             const std::optional<std::string>& owner_id) {
   switch (who.kind) {
     case core::Principal::Kind::kUser:
-      return who.role != core::Role::kAgent || !customer.owner_id || *customer.owner_id == who.id;
+      return who.role != core::Role::kAgent || !owner_id || *owner_id == who.id;
     case core::Principal::Kind::kPortal:
-      return !who.customer_id.empty() && who.customer_id == customer.id;
+      return !who.customer_id.empty() && who.customer_id == id;
     case core::Principal::Kind::kAnonymous:
       return false;
   }
@@ -73,6 +78,17 @@ core::Result<CustomerPage> CustomerService::List(const core::Principal& who,
   });
 }
 
+core::Result<std::string> CustomerService::ListJson(const core::Principal& who,
+                                                    const CustomerFilter& filter,
+                                                    const core::PageRequest& page) {
+  if (auto allowed = RequireStaff(who); !allowed) return allowed.error();
+  std::optional<std::string> visible_to;
+  if (who.is_agent()) visible_to = who.id;
+  return database_.Read([&](db::Session& session) -> core::Result<std::string> {
+    return store_.ListJson(session, filter, visible_to, page);
+  });
+}
+
 void CustomerService::SetCompanyNames(std::vector<Customer>& customers,
                                       std::unordered_map<std::string, std::string>& names) {
   // One lookup per customer, and a second only for those whose company was not known.
@@ -97,14 +113,14 @@ void CustomerService::SetCompanyNames(std::vector<Customer>& customers,
   }
 }
 
-core::Result<CustomerPage> CustomerService::ListForCompany(const core::Principal& who,
-                                                           std::string_view company_id,
-                                                           CustomerFilter filter,
-                                                           const core::PageRequest& page) {
+core::Result<std::string> CustomerService::ListForCompany(const core::Principal& who,
+                                                          std::string_view company_id,
+                                                          CustomerFilter filter,
+                                                          const core::PageRequest& page) {
   auto company = companies_.Get(who, company_id);
   if (!company) return company.error();
   filter.company_id = company->id;
-  return List(who, filter, page);
+  return ListJson(who, filter, page);
 }
 
 void CustomerService::CompanyLinks::Keep() {
@@ -236,6 +252,17 @@ std::optional<Customer> CustomerService::FindByEmail(db::Session& session,
 core::Result<Customer> CustomerService::Get(const core::Principal& who, std::string_view id) {
   if (!core::IsUuid(id)) return core::Error::NotFound("customer", id);
   return database_.Read([&](db::Session& session) { return Get(session, who, id); });
+}
+
+core::Result<CustomerJson> CustomerService::GetJson(const core::Principal& who,
+                                                    std::string_view id) {
+  if (!core::IsUuid(id)) return core::Error::NotFound("customer", id);
+  auto customer =
+      database_.Read([&](db::Session& session) { return store_.FindJsonById(session, id); });
+  if (!customer || !CanSee(who, customer->id, customer->owner_id)) {
+    return core::Error::NotFound("customer", id);
+  }
+  return std::move(*customer);
 }
 
 core::Result<Customer> CustomerService::Get(db::Session& session, const core::Principal& who,

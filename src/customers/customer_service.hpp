@@ -37,14 +37,17 @@ class CustomerService {
   core::Result<CustomerPage> List(const core::Principal& who, const CustomerFilter& filter,
                                   const core::PageRequest& page,
                                   CustomerColumns columns = CustomerColumns::kAll);
+  // The same page as the response text of GET /customers (CustomerStore::ListJson).
+  core::Result<std::string> ListJson(const core::Principal& who, const CustomerFilter& filter,
+                                     const core::PageRequest& page);
   // Sets `company` on `customers` from `names` (company id → name), first adding the names
   // `names` lacks (a query per 64 companies). The caller bounds `names`.
   void SetCompanyNames(std::vector<Customer>& customers,
                        std::unordered_map<std::string, std::string>& names);
-  // The customers of one company (NotFound when the company does not exist).
-  core::Result<CustomerPage> ListForCompany(const core::Principal& who,
-                                            std::string_view company_id, CustomerFilter filter,
-                                            const core::PageRequest& page);
+  // The customers of one company as ListJson (NotFound when the company does not exist).
+  core::Result<std::string> ListForCompany(const core::Principal& who,
+                                           std::string_view company_id, CustomerFilter filter,
+                                           const core::PageRequest& page);
 
   // Creates the customer, finding or creating its company by name, and records its initial
   // status, all in one transaction.
@@ -96,6 +99,8 @@ class CustomerService {
 
   // The customer if `who` may see it, else NotFound.
   core::Result<Customer> Get(const core::Principal& who, std::string_view id);
+  // The same customer as the API's JSON text, written straight from the row (the GET route).
+  core::Result<CustomerJson> GetJson(const core::Principal& who, std::string_view id);
   // The same inside another capability's transaction or read `session`.
   core::Result<Customer> Get(db::Session& session, const core::Principal& who,
                              std::string_view id);
@@ -131,6 +136,8 @@ class CustomerService {
 
   // Whether `who` may see `customer` (the rule above).
   static bool CanSee(const core::Principal& who, const Customer& customer);
+  static bool CanSee(const core::Principal& who, std::string_view id,
+                     const std::optional<std::string>& owner_id);
 
   // The same rule in SQL, for other capabilities' lists of records that hang off a customer:
   // appends ` AND <customer_id_column> ...` keeping only rows of customers `who` may see

@@ -43,22 +43,9 @@ const std::vector<db::SortColumn> kSortColumns = {
     {"last_interaction_at", "COALESCE(c.last_interaction_at, '')"},
 };
 
-// The value the sort expression of `field` has for `c`, when it is a plain column (the
-// expressions in kSortColumns); nullopt for the folded ones.
-std::optional<std::string> PlainSortValue(const Customer& c, std::string_view field) {
-  if (field == "id") return c.id;
-  if (field == "created_at") return c.created_at;
-  if (field == "updated_at") return c.updated_at;
-  if (field == "status") return c.status;
-  if (field == "total_spend") return std::to_string(c.total_spend);
-  if (field == "num_visits") return std::to_string(c.num_visits);
-  if (field == "last_interaction_at") return c.last_interaction_at.value_or("");
-  return std::nullopt;
-}
-
 // The stored attributes text; "{}" for anything that is not an object (never written by
 // this code, but a hand-edited row must not break the response).
-std::string AttributesText(std::string text) {
+std::string_view AttributesText(std::string_view text) {
   if (text.size() < 2 || text.front() != '{' || text.back() != '}') return "{}";
   return text;
 }
@@ -70,6 +57,20 @@ enum Column : std::size_t {
   kVersion, kCreatedAt, kUpdatedAt,
 };
 constexpr std::size_t kExportedColumns = kOwnerId + 1;
+
+// The position of the column that is the sort expression of `field` (in kSortColumns) and
+// that `columns` selects; nullopt for the folded expressions, selected as sort_<i>.
+std::optional<std::size_t> PlainSortColumn(std::string_view field, CustomerColumns columns) {
+  if (field == "id") return kId;
+  if (columns == CustomerColumns::kExported) return std::nullopt;
+  if (field == "created_at") return kCreatedAt;
+  if (field == "updated_at") return kUpdatedAt;
+  if (field == "status") return kStatus;
+  if (field == "total_spend") return kTotalSpend;
+  if (field == "num_visits") return kNumVisits;
+  if (field == "last_interaction_at") return kLastInteractionAt;  // "" for NULL, as COALESCE
+  return std::nullopt;
+}
 
 Customer FromRow(const db::Row& row, CustomerColumns columns = CustomerColumns::kAll) {
   Customer c;
@@ -84,7 +85,7 @@ Customer FromRow(const db::Row& row, CustomerColumns columns = CustomerColumns::
   c.status = row.TextAt(kStatus);
   c.notes = row.OptTextAt(kNotes);
   c.tags = TagsFromJson(row.TextAt(kTags));
-  c.attributes = AttributesText(row.TextAt(kAttributes));
+  c.attributes = AttributesText(row.ViewAt(kAttributes).value_or(""));
   c.owner_id = row.OptTextAt(kOwnerId);
   if (columns == CustomerColumns::kExported) return c;
   c.total_spend = row.IntAt(kTotalSpend).value_or(0);
@@ -95,6 +96,37 @@ Customer FromRow(const db::Row& row, CustomerColumns columns = CustomerColumns::
   c.created_at = row.TextAt(kCreatedAt);
   c.updated_at = row.TextAt(kUpdatedAt);
   return c;
+}
+
+// A kAll row as a view for writing its JSON. The stored tags text is used as is when it is
+// the empty array (most rows); other tags are read and written again into `tags_json`, so
+// a hand-edited row reads as FromRow reads it.
+CustomerView ViewOfRow(const db::Row& row, std::string& tags_json) {
+  auto text = [&](Column column) { return row.ViewAt(column).value_or(""); };
+  std::string_view tags = text(kTags);
+  if (tags != "[]") {
+    tags_json = TagsToJson(TagsFromJson(tags));
+    tags = tags_json;
+  }
+  return CustomerView{text(kId),
+                      text(kName),
+                      row.ViewAt(kFirstName),
+                      row.ViewAt(kLastName),
+                      row.ViewAt(kEmail),
+                      row.ViewAt(kPhone),
+                      row.ViewAt(kCompanyId),
+                      row.ViewAt(kCompany),
+                      text(kStatus),
+                      row.ViewAt(kNotes),
+                      tags,
+                      AttributesText(text(kAttributes)),
+                      row.ViewAt(kOwnerId),
+                      row.IntAt(kTotalSpend).value_or(0),
+                      row.IntAt(kNumVisits).value_or(0),
+                      row.ViewAt(kLastVisitAt),
+                      row.ViewAt(kLastInteractionAt),
+                      text(kCreatedAt),
+                      text(kUpdatedAt)};
 }
 
 // The API error for a constraint violation of a customer write; nullopt for anything else.
@@ -164,16 +196,36 @@ void AppendFilter(db::Query& query, const CustomerFilter& filter,
 
 }  // namespace
 
-std::optional<Customer> CustomerStore::FindById(db::Session& session, std::string_view id,
-                                                bool lock) const {
+db::Query CustomerStore::ByIdQuery(std::string_view id, bool lock) const {
   db::Query query("SELECT ");
   SelectColumns(query, CustomerColumns::kAll);
   query.Sql(kFrom).Sql(" WHERE c.id = ").Param(id);
   // NO KEY UPDATE: writers of the row wait, foreign-key checks of inserts referencing it don't.
   if (lock && engine_ == db::Engine::kPostgres) query.Sql(" FOR NO KEY UPDATE OF c");
+  return query;
+}
+
+std::optional<Customer> CustomerStore::FindById(db::Session& session, std::string_view id,
+                                                bool lock) const {
   std::optional<Customer> customer;
-  session.First(query, [&](const db::Row& row) { customer = FromRow(row); });
+  session.First(ByIdQuery(id, lock), [&](const db::Row& row) { customer = FromRow(row); });
   return customer;
+}
+
+std::optional<CustomerJson> CustomerStore::FindJsonById(db::Session& session,
+                                                        std::string_view id) const {
+  std::optional<CustomerJson> found;
+  session.First(ByIdQuery(id, false), [&](const db::Row& row) {
+    std::string tags_json;
+    const CustomerView view = ViewOfRow(row, tags_json);
+    CustomerJson& customer = found.emplace();
+    customer.text.reserve(768);
+    view.AppendJson(customer.text);
+    customer.id = view.id;
+    if (view.owner_id) customer.owner_id = *view.owner_id;
+    customer.version = row.IntAt(kVersion).value_or(0);
+  });
+  return found;
 }
 
 std::optional<Customer> CustomerStore::FindByEmail(db::Session& session,
@@ -340,10 +392,11 @@ std::vector<std::string> CustomerStore::MatchingIds(db::Session& session,
   return ids;
 }
 
-CustomerPage CustomerStore::List(db::Session& session, const CustomerFilter& filter,
-                                 const std::optional<std::string>& visible_to,
-                                 const core::PageRequest& page, CustomerColumns columns) const {
-  CustomerPage result;
+std::optional<std::string> CustomerStore::ListRows(
+    db::Session& session, const CustomerFilter& filter,
+    const std::optional<std::string>& visible_to, const core::PageRequest& page,
+    CustomerColumns columns, std::optional<int64_t>& total,
+    const std::function<void(const db::Row&)>& each) const {
   // One instant for the count and the page, so relative dates in rules agree between them.
   const core::Timestamp now = core::Now();
   // How selective a rule is depends on its values: plan for them every time.
@@ -355,20 +408,15 @@ CustomerPage CustomerStore::List(db::Session& session, const CustomerFilter& fil
     db::Query count("SELECT count(*)");
     count.Sql(filter.q ? kFrom : kFromCustomers);
     AppendFilter(count, filter, visible_to, engine_, now);
-    result.total = session.Scalar(count);
+    total = session.Scalar(count);
   }
-  // The cursor holds the sort values of the last row. Most are plain columns the Customer
-  // carries; folded ones (lower(...)) are selected as computed by the database, since lower()
-  // differs between the engines beyond ASCII.
-  // With kExported only the id is read as a column; other sort values are selected.
-  auto plain = [&](const Customer& c, std::string_view field) -> std::optional<std::string> {
-    if (columns == CustomerColumns::kExported && field != "id") return std::nullopt;
-    return PlainSortValue(c, field);
-  };
+  // The cursor holds the sort values of the last row: plain columns as read, folded ones
+  // (lower(...)) selected as computed by the database, since lower() differs between the
+  // engines beyond ASCII.
   db::Query query("SELECT ");
   SelectColumns(query, columns);
   for (std::size_t i = 0; i < page.sort.size(); ++i) {
-    if (plain(Customer{}, page.sort[i].field)) continue;
+    if (PlainSortColumn(page.sort[i].field, columns)) continue;
     query.Sql(fmt::format(", {} AS sort_{}",
                           db::ColumnOf(kSortColumns, page.sort[i].field).expression, i));
   }
@@ -378,22 +426,51 @@ CustomerPage CustomerStore::List(db::Session& session, const CustomerFilter& fil
   db::AppendKeyset(query, engine_, page.sort, kSortColumns, page.after);
   db::AppendOrderAndLimit(query, engine_, page.sort, kSortColumns, page.limit + 1);
 
-  result.data.reserve(static_cast<std::size_t>(page.limit));
   int rows = 0;
   std::vector<std::string> last;
   session.ForEach(query, [&](const db::Row& row) {
     if (++rows > page.limit) return;
-    result.data.push_back(FromRow(row, columns));
+    each(row);
     if (rows == page.limit) {
       last.clear();
       for (std::size_t i = 0; i < page.sort.size(); ++i) {
-        auto value = plain(result.data.back(), page.sort[i].field);
-        last.push_back(value ? std::move(*value) : row.Text(fmt::format("sort_{}", i)));
+        auto column = PlainSortColumn(page.sort[i].field, columns);
+        last.push_back(column ? row.TextAt(*column) : row.Text(fmt::format("sort_{}", i)));
       }
     }
   });
-  if (rows > page.limit) result.next_cursor = core::EncodeCursor(page.sort, last);
+  if (rows <= page.limit) return std::nullopt;
+  return core::EncodeCursor(page.sort, last);
+}
+
+CustomerPage CustomerStore::List(db::Session& session, const CustomerFilter& filter,
+                                 const std::optional<std::string>& visible_to,
+                                 const core::PageRequest& page, CustomerColumns columns) const {
+  CustomerPage result;
+  result.data.reserve(static_cast<std::size_t>(page.limit));
+  result.next_cursor =
+      ListRows(session, filter, visible_to, page, columns, result.total,
+               [&](const db::Row& row) { result.data.push_back(FromRow(row, columns)); });
   return result;
+}
+
+std::string CustomerStore::ListJson(db::Session& session, const CustomerFilter& filter,
+                                    const std::optional<std::string>& visible_to,
+                                    const core::PageRequest& page) const {
+  std::string out;
+  out.reserve(64 + static_cast<std::size_t>(page.limit) * 640);
+  out += "{\"data\":[";
+  bool first = true;
+  std::string tags_json;
+  std::optional<int64_t> total;
+  auto next_cursor = ListRows(session, filter, visible_to, page, CustomerColumns::kAll, total,
+                              [&](const db::Row& row) {
+                                if (!first) out += ',';
+                                first = false;
+                                ViewOfRow(row, tags_json).AppendJson(out);
+                              });
+  AppendPageEnd(out, next_cursor, total);
+  return out;
 }
 
 }  // namespace rapport::customers

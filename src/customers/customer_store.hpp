@@ -1,5 +1,6 @@
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
@@ -18,6 +19,14 @@ namespace rapport::customers {
 // CustomerService::SetCompanyNames) and without the derived counters, version and timestamps.
 enum class CustomerColumns { kAll, kExported };
 
+// A customer as the API's JSON text, with what authorization and the ETag need.
+struct CustomerJson {
+  std::string text;
+  std::string id;
+  std::optional<std::string> owner_id;
+  int64_t version = 0;
+};
+
 // SQL for customers, their tag index and their status history. Every function runs on the
 // session it is given (inside the caller's transaction for writes). No authorization here:
 // the service decides, and passes `visible_to` when the list must be narrowed.
@@ -34,6 +43,8 @@ class CustomerStore {
   // FOR NO KEY UPDATE; SQLite runs one write transaction at a time anyway).
   std::optional<Customer> FindById(db::Session& session, std::string_view id,
                                    bool lock = false) const;
+  // The same customer written straight to its JSON text (GET /customers/{id}).
+  std::optional<CustomerJson> FindJsonById(db::Session& session, std::string_view id) const;
 
   // The customer whose email equals `email` case-insensitively (as the unique index compares).
   std::optional<Customer> FindByEmail(db::Session& session, std::string_view email) const;
@@ -82,8 +93,22 @@ class CustomerStore {
   CustomerPage List(db::Session& session, const CustomerFilter& filter,
                     const std::optional<std::string>& visible_to, const core::PageRequest& page,
                     CustomerColumns columns = CustomerColumns::kAll) const;
+  // The same page (kAll) as the response text of GET /customers, each row written straight
+  // from the database to JSON.
+  std::string ListJson(db::Session& session, const CustomerFilter& filter,
+                       const std::optional<std::string>& visible_to,
+                       const core::PageRequest& page) const;
 
  private:
+  db::Query ByIdQuery(std::string_view id, bool lock) const;
+  // Runs the page query, calling `each` for each of the page's rows (columns as selected by
+  // `columns`); sets `total` when the page asks for it; returns the next page's cursor.
+  std::optional<std::string> ListRows(db::Session& session, const CustomerFilter& filter,
+                                      const std::optional<std::string>& visible_to,
+                                      const core::PageRequest& page, CustomerColumns columns,
+                                      std::optional<int64_t>& total,
+                                      const std::function<void(const db::Row&)>& each) const;
+
   db::Engine engine_;
 };
 

@@ -454,7 +454,7 @@ bool Row::IsNull(std::size_t i) const {
   return nulls_->at(i) != 0;
 }
 
-std::optional<std::string> Row::OptTextAt(std::size_t i) const {
+std::optional<std::string_view> Row::ViewAt(std::size_t i) const {
   if (sqlite_ != nullptr) {
     if (i >= sqlite_columns_) throw std::out_of_range("no such column in the row");
     auto* st = static_cast<sqlite_api::sqlite3_stmt*>(sqlite_);
@@ -462,11 +462,17 @@ std::optional<std::string> Row::OptTextAt(std::size_t i) const {
     // NULL reads as a null pointer (as would a failed conversion, which text never needs).
     const auto* text = sqlite_api::sqlite3_column_text(st, column);
     if (text == nullptr) return std::nullopt;
-    return std::string(reinterpret_cast<const char*>(text),
-                       static_cast<std::size_t>(sqlite_api::sqlite3_column_bytes(st, column)));
+    return std::string_view(reinterpret_cast<const char*>(text),
+                            static_cast<std::size_t>(sqlite_api::sqlite3_column_bytes(st, column)));
   }
   if (nulls_->at(i)) return std::nullopt;
   return (*cells_)[i];
+}
+
+std::optional<std::string> Row::OptTextAt(std::size_t i) const {
+  auto view = ViewAt(i);
+  if (!view) return std::nullopt;
+  return std::string(*view);
 }
 
 std::optional<int64_t> Row::IntAt(std::size_t i) const {

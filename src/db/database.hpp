@@ -118,6 +118,8 @@ class Row {
   bool Bool(std::string_view column) const { return Int(column) != 0; }
   // The same by position in the select list, for hot paths that read many columns.
   std::optional<std::string> OptTextAt(std::size_t index) const;
+  // The text without a copy: valid until the row moves on (the callback returns).
+  std::optional<std::string_view> ViewAt(std::size_t index) const;
   std::string TextAt(std::size_t index) const { return OptTextAt(index).value_or(""); }
   std::optional<int64_t> IntAt(std::size_t index) const;
 

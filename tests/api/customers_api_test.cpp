@@ -89,6 +89,46 @@ TEST_F(CustomersApiTest, CreateReturnsTheCustomerWithLocationAndEtag) {
   EXPECT_EQ(got.headers["ETag"], "\"1\"");
 }
 
+// Reads write each row straight from the database to JSON; writes answer with the stored
+// customer. Both must give the same text, escapes and all.
+TEST_F(CustomersApiTest, ReadsAnswerWithTheSameTextAsWrites) {
+  std::vector<HttpResponse> created;
+  for (const json& body :
+       {json{{"name", "Zo\u00eb \"Q\" O'Brien\\"}, {"first_name", "Zo\u00eb"},
+             {"last_name", "\u5f20\u4f1f"}, {"email", "zoe@example.com"}, {"phone", "+1\t555"},
+             {"status", "customer"}, {"notes", "line 1\nline 2 \u0001 </script>"},
+             {"tags", {"vip", "a \"quoted\" tag", "\u00fcber"}},
+             {"attributes", {{"k", "v\u00e9"}, {"n", {{"deep", {1, nullptr, true}}}}}},
+             {"company", "Caf\u00e9 \"Ltd\""}},
+        json{{"name", "Plain"}}}) {
+    HttpResponse response = client().Post("/api/v1/customers", body);
+    ASSERT_EQ(response.status, 201) << response;
+    created.push_back(response);
+  }
+  HttpResponse page = client().Get("/api/v1/customers?sort=name&limit=1");
+  ASSERT_EQ(page.status, 200) << page;
+  const json first = page.json();
+  HttpResponse rest = client().Get("/api/v1/customers?sort=name&limit=5&cursor=" +
+                                   UrlEncode(first["next_cursor"].get<std::string>()));
+  ASSERT_EQ(rest.status, 200) << rest;
+  for (const HttpResponse& write : created) {
+    HttpResponse read = client().Get(PathOf(write.json()));
+    ASSERT_EQ(read.status, 200) << read;
+    EXPECT_EQ(read.body, write.body);
+    EXPECT_EQ(read.headers.at("ETag"), write.headers.at("ETag"));
+    // Each list row is the same text as the customer's own.
+    EXPECT_NE((page.body + rest.body).find(write.body), std::string::npos) << write.body;
+  }
+  EXPECT_EQ(first["data"][0]["name"], "Plain");
+  EXPECT_TRUE(rest.json()["next_cursor"].is_null());
+
+  const std::string company = "/api/v1/companies/" +
+                              created[0].json()["company_id"].get<std::string>() + "/customers";
+  HttpResponse of_company = client().Get(company);
+  ASSERT_EQ(of_company.status, 200) << of_company;
+  EXPECT_EQ(of_company.body, "{\"data\":[" + created[0].body + "],\"next_cursor\":null}");
+}
+
 TEST_F(CustomersApiTest, DefaultsAndNameFromFirstAndLast) {
   const json c = CreateCustomer({{"first_name", "Grace"}, {"last_name", "Hopper"}});
   EXPECT_EQ(c["name"], "Grace Hopper");
