@@ -14,9 +14,6 @@ const std::set<std::string, std::less<>> kAnswered = {"STOP", "MAX_TOKENS",
 
 }  // namespace
 
-GeminiProvider::GeminiProvider(std::string url, std::string key, std::string model)
-    : url_(std::move(url)), key_(std::move(key)), model_(std::move(model)) {}
-
 HttpCall GeminiProvider::BuildCall(const Prompt& prompt) const {
   nlohmann::json body = {
       {"systemInstruction", {{"parts", {{{"text", prompt.system}}}}}},

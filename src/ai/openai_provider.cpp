@@ -3,9 +3,6 @@
 
 namespace rapport::ai {
 
-OpenAiProvider::OpenAiProvider(std::string url, std::string key, std::string model)
-    : url_(std::move(url)), key_(std::move(key)), model_(std::move(model)) {}
-
 HttpCall OpenAiProvider::BuildCall(const Prompt& prompt) const {
   nlohmann::json body = {
       {"model", model_},

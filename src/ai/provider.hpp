@@ -3,6 +3,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "ai/ai_settings.hpp"
@@ -61,23 +62,30 @@ class Provider {
 // The provider `settings` name.
 std::unique_ptr<Provider> MakeProvider(const AiSettings& settings);
 
+// A provider reached over HTTP at `url` with `key` (may be empty), asking `model`.
+class HttpProvider : public Provider {
+ public:
+  HttpProvider(std::string url, std::string key, std::string model)
+      : url_(std::move(url)), key_(std::move(key)), model_(std::move(model)) {}
+  const std::string& model() const override { return model_; }
+
+ protected:
+  std::string url_;
+  std::string key_;
+  std::string model_;
+};
+
 // Gemini's generateContent:
 //   POST {url}/v1beta/models/{model}:generateContent, key in x-goog-api-key,
 //   {"systemInstruction": {"parts": [{"text": system}]},
 //    "contents": [{"role": "user", "parts": [{"text": user}]}],
 //    "generationConfig": {"temperature": 0.2}}
-class GeminiProvider : public Provider {
+class GeminiProvider : public HttpProvider {
  public:
-  GeminiProvider(std::string url, std::string key, std::string model);
+  using HttpProvider::HttpProvider;
   std::string_view name() const override { return "gemini"; }
-  const std::string& model() const override { return model_; }
   HttpCall BuildCall(const Prompt& prompt) const override;
   core::Result<Completion> ParseReply(const HttpReply& reply) const override;
-
- private:
-  std::string url_;
-  std::string key_;
-  std::string model_;
 };
 
 // Any OpenAI-compatible chat completions endpoint (OpenAI, llama.cpp's server, Ollama, vLLM):
@@ -85,18 +93,12 @@ class GeminiProvider : public Provider {
 //   {"model": model, "messages": [{"role": "system", "content": system},
 //                                 {"role": "user", "content": user}],
 //    "temperature": 0.2, "stream": false}
-class OpenAiProvider : public Provider {
+class OpenAiProvider : public HttpProvider {
  public:
-  OpenAiProvider(std::string url, std::string key, std::string model);
+  using HttpProvider::HttpProvider;
   std::string_view name() const override { return "openai"; }
-  const std::string& model() const override { return model_; }
   HttpCall BuildCall(const Prompt& prompt) const override;
   core::Result<Completion> ParseReply(const HttpReply& reply) const override;
-
- private:
-  std::string url_;
-  std::string key_;
-  std::string model_;
 };
 
 }  // namespace rapport::ai

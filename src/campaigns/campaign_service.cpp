@@ -135,11 +135,26 @@ void CampaignService::FillStats(db::Session& session, Campaign& c) {
   c.stats = stats;
 }
 
-core::Result<Campaign> CampaignService::Visible(db::Session& session, std::string_view id) {
+core::Result<Campaign> CampaignService::Visible(db::Session& session, std::string_view id,
+                                                std::optional<int64_t> expected_version) {
   if (!core::IsUuid(id)) return NotFound(id);
   auto campaign = store_.FindById(session, core::ToLowerAscii(id));
   if (!campaign) return NotFound(id);
+  if (expected_version && *expected_version != campaign->version) {
+    return core::Error::PreconditionFailed();
+  }
   return std::move(*campaign);
+}
+
+core::Result<Campaign> CampaignService::Draft(db::Session& session, std::string_view id,
+                                              std::optional<int64_t> expected_version,
+                                              std::string_view done) {
+  auto campaign = Visible(session, id, expected_version);
+  if (campaign && campaign->status != "draft") {
+    return core::Error::Conflict(
+        fmt::format("the campaign is {}; only a draft can be {}", campaign->status, done));
+  }
+  return campaign;
 }
 
 core::Result<core::PageOf<Campaign>> CampaignService::List(const core::Principal& who,
@@ -219,15 +234,8 @@ core::Result<Campaign> CampaignService::Update(const core::Principal& who, std::
                                                std::optional<int64_t> expected_version) {
   if (auto allowed = RequireManager(who); !allowed) return allowed.error();
   return database_.Write([&](db::Session& tx) -> core::Result<Campaign> {
-    auto campaign = Visible(tx, id);
+    auto campaign = Draft(tx, id, expected_version, "edited");
     if (!campaign) return campaign.error();
-    if (expected_version && *expected_version != campaign->version) {
-      return core::Error::PreconditionFailed();
-    }
-    if (campaign->status != "draft") {
-      return core::Error::Conflict(
-          fmt::format("the campaign is {}; only a draft can be edited", campaign->status));
-    }
     if (auto ok = CheckSegment(tx, changes); !ok) return ok.error();
     if (ApplyCampaignInput(changes, *campaign) && !store_.Update(tx, *campaign)) {
       if (expected_version) return core::Error::PreconditionFailed();
@@ -242,11 +250,8 @@ core::Status CampaignService::Delete(const core::Principal& who, std::string_vie
                                      std::optional<int64_t> expected_version) {
   if (auto allowed = RequireManager(who); !allowed) return allowed.error();
   return database_.Write([&](db::Session& tx) -> core::Status {
-    auto campaign = Visible(tx, id);
+    auto campaign = Visible(tx, id, expected_version);
     if (!campaign) return campaign.error();
-    if (expected_version && *expected_version != campaign->version) {
-      return core::Error::PreconditionFailed();
-    }
     if (campaign->status == "scheduled" || campaign->status == "sending") {
       return core::Error::Conflict(
           fmt::format("the campaign is {}; cancel it before deleting it", campaign->status));
@@ -297,15 +302,8 @@ core::Result<Campaign> CampaignService::Send(const core::Principal& who, std::st
                                              std::optional<int64_t> expected_version) {
   if (auto allowed = RequireManager(who); !allowed) return allowed.error();
   return database_.Write([&](db::Session& tx) -> core::Result<Campaign> {
-    auto campaign = Visible(tx, id);
+    auto campaign = Draft(tx, id, expected_version, "sent");
     if (!campaign) return campaign.error();
-    if (expected_version && *expected_version != campaign->version) {
-      return core::Error::PreconditionFailed();
-    }
-    if (campaign->status != "draft") {
-      return core::Error::Conflict(
-          fmt::format("the campaign is {}; only a draft can be sent", campaign->status));
-    }
     if (input.scheduled_at) campaign->scheduled_at = input.scheduled_at;
     campaign->sent_by = who.id;
     const std::string now = Now();

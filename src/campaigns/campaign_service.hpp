@@ -94,7 +94,12 @@ class CampaignService {
   struct Pacer;
   enum class Step { kSettled, kStopped, kCancelled };
 
-  core::Result<Campaign> Visible(db::Session& session, std::string_view id);
+  // The campaign; with `expected_version`, only at that version (else PreconditionFailed).
+  core::Result<Campaign> Visible(db::Session& session, std::string_view id,
+                                 std::optional<int64_t> expected_version = std::nullopt);
+  // The same, and only while it is a draft (else Conflict: "only a draft can be <done>").
+  core::Result<Campaign> Draft(db::Session& session, std::string_view id,
+                               std::optional<int64_t> expected_version, std::string_view done);
   void FillStats(db::Session& session, Campaign& campaign);
   // The campaign's audience: its rules (or its segment's), and a non-empty email address.
   core::Result<rules::Rule> AudienceRules(db::Session& session, const Campaign& campaign);

@@ -156,20 +156,28 @@ std::vector<core::FieldError> EmailService::CheckMessage(std::string_view to,
   return errors;
 }
 
-core::Result<Email> EmailService::EnqueueSystemMessage(db::Session& tx,
-                                                       const SystemMessage& message) {
+// The subject trimmed, the bodies as valid UTF-8.
+template <typename Message>
+core::Result<Email> EmailService::MessageEmail(std::string_view kind, const Message& message) {
   auto errors = CheckMessage(message.to, message.subject, message.text, message.html);
   if (!errors.empty()) return core::Error::Invalid(std::move(errors));
   Email email;
-  email.kind = std::string(kKindSystem);
+  email.kind = std::string(kind);
   email.customer_id = message.customer_id;
   email.to = message.to;
   email.to_name = message.to_name;
   email.subject = core::Trim(message.subject);
   email.text = SanitizeUtf8(message.text);
   if (message.html) email.html = SanitizeUtf8(*message.html);
-  email.track_opens = email.track_clicks = false;
-  Queue(tx, email);
+  return email;
+}
+
+core::Result<Email> EmailService::EnqueueSystemMessage(db::Session& tx,
+                                                       const SystemMessage& message) {
+  auto email = MessageEmail(kKindSystem, message);
+  if (!email) return email.error();
+  email->track_opens = email->track_clicks = false;
+  Queue(tx, *email);
   return email;
 }
 
@@ -427,20 +435,12 @@ DeliveryReport EmailService::Finish(const Attempt& attempt, int attempt_number,
 
 core::Result<Email> EmailService::CreateManagedMessage(db::Session& tx,
                                                        const ManagedMessage& message) {
-  auto errors = CheckMessage(message.to, message.subject, message.text, message.html);
-  if (!errors.empty()) return core::Error::Invalid(std::move(errors));
-  Email email;
-  email.kind = std::string(kKindUser);
-  email.sender_id = message.sender_id;
-  email.customer_id = message.customer_id;
-  email.to = message.to;
-  email.to_name = message.to_name;
-  email.subject = core::Trim(message.subject);
-  email.text = SanitizeUtf8(message.text);
-  if (message.html) email.html = SanitizeUtf8(*message.html);
-  email.track_opens = message.track_opens;
-  email.track_clicks = message.track_clicks;
-  Queue(tx, email, /*with_job=*/false);
+  auto email = MessageEmail(kKindUser, message);
+  if (!email) return email.error();
+  email->sender_id = message.sender_id;
+  email->track_opens = message.track_opens;
+  email->track_clicks = message.track_clicks;
+  Queue(tx, *email, /*with_job=*/false);
   return email;
 }
 

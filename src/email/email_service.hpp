@@ -180,6 +180,9 @@ class EmailService {
   static std::vector<core::FieldError> CheckMessage(std::string_view to, std::string_view subject,
                                                     std::string_view text,
                                                     const std::optional<std::string>& html);
+  // An email of `kind` from a system or managed message, checked as CheckMessage.
+  template <typename Message>
+  static core::Result<Email> MessageEmail(std::string_view kind, const Message& message);
   // The email and the HTML to send for one attempt, its state moved to `sending` (with fresh
   // tracking tokens); nullopt when there is nothing to send.
   struct Attempt {

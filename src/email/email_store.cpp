@@ -6,6 +6,7 @@
 #include "core/text.hpp"
 #include "core/time.hpp"
 #include "db/keyset.hpp"
+#include "db/records.hpp"
 
 namespace rapport::email {
 
@@ -131,10 +132,7 @@ void EmailStore::Insert(db::Session& session, const Email& email) const {
 }
 
 std::optional<Email> EmailStore::FindById(db::Session& session, std::string_view id) const {
-  std::optional<Email> email;
-  session.First(db::Query(fmt::format("SELECT {} FROM emails e WHERE e.id = ", kColumns)).Param(id),
-                [&](const db::Row& row) { email = FromRow(row); });
-  return email;
+  return db::FindOne(session, kColumns, "emails e", "e.id", id, FromRow);
 }
 
 core::Page EmailStore::List(db::Session& session, const EmailFilter& filter,

@@ -3,6 +3,7 @@
 #include "core/text.hpp"
 #include "core/time.hpp"
 #include "db/keyset.hpp"
+#include "db/records.hpp"
 
 namespace rapport::interactions {
 
@@ -77,21 +78,12 @@ void AppendFilter(db::Query& query, const InteractionFilter& filter) {
 
 std::optional<Interaction> InteractionStore::FindById(db::Session& session,
                                                       std::string_view id) const {
-  db::Query query("SELECT ");
-  query.Sql(kColumns).Sql(" FROM interactions i WHERE i.id = ").Param(id);
-  std::optional<Interaction> interaction;
-  session.First(query, [&](const db::Row& row) { interaction = FromRow(row); });
-  return interaction;
+  return db::FindOne(session, kColumns, "interactions i", "i.id", id, FromRow);
 }
 
 std::vector<Interaction> InteractionStore::FindMany(db::Session& session,
                                                     const std::vector<std::string>& ids) const {
-  std::vector<Interaction> found;
-  if (ids.empty()) return found;
-  db::Query query("SELECT ");
-  query.Sql(kColumns).Sql(" FROM interactions i WHERE i.id IN (").ParamList(ids).Sql(")");
-  session.ForEach(query, [&](const db::Row& row) { found.push_back(FromRow(row)); });
-  return found;
+  return db::FindAll(session, kColumns, "interactions i", "i.id", ids, FromRow);
 }
 
 core::Status InteractionStore::Insert(db::Session& session, const Interaction& i) const {

@@ -4,6 +4,7 @@
 
 #include "core/time.hpp"
 #include "db/keyset.hpp"
+#include "db/records.hpp"
 
 namespace rapport::orders {
 
@@ -61,11 +62,7 @@ void AppendFilter(db::Query& query, const OrderFilter& filter, const OrderStore:
 }  // namespace
 
 std::optional<Order> OrderStore::FindById(db::Session& session, std::string_view id) const {
-  db::Query query("SELECT ");
-  query.Sql(kColumns).Sql(" FROM orders o WHERE o.id = ").Param(id);
-  std::optional<Order> order;
-  session.First(query, [&](const db::Row& row) { order = FromRow(row); });
-  return order;
+  return db::FindOne(session, kColumns, "orders o", "o.id", id, FromRow);
 }
 
 void OrderStore::Insert(db::Session& session, const Order& o) const {
@@ -133,12 +130,7 @@ OrderPage OrderStore::List(db::Session& session, const OrderFilter& filter, cons
 
 std::vector<Order> OrderStore::FindMany(db::Session& session,
                                         const std::vector<std::string>& ids) const {
-  std::vector<Order> orders;
-  if (ids.empty()) return orders;
-  db::Query query("SELECT ");
-  query.Sql(kColumns).Sql(" FROM orders o WHERE o.id IN (").ParamList(ids).Sql(")");
-  session.ForEach(query, [&](const db::Row& row) { orders.push_back(FromRow(row)); });
-  return orders;
+  return db::FindAll(session, kColumns, "orders o", "o.id", ids, FromRow);
 }
 
 void OrderStore::AppendTimelineSelect(db::Query& query, std::string_view customer_id) {

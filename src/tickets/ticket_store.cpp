@@ -3,6 +3,7 @@
 #include "core/text.hpp"
 #include "core/time.hpp"
 #include "db/keyset.hpp"
+#include "db/records.hpp"
 
 namespace rapport::tickets {
 
@@ -90,21 +91,12 @@ void AppendFilter(db::Query& query, const TicketFilter& filter) {
 }  // namespace
 
 std::optional<Ticket> TicketStore::FindById(db::Session& session, std::string_view id) const {
-  db::Query query("SELECT ");
-  query.Sql(kColumns).Sql(" FROM tickets t WHERE t.id = ").Param(id);
-  std::optional<Ticket> ticket;
-  session.First(query, [&](const db::Row& row) { ticket = FromRow(row); });
-  return ticket;
+  return db::FindOne(session, kColumns, "tickets t", "t.id", id, FromRow);
 }
 
 std::vector<Ticket> TicketStore::FindMany(db::Session& session,
                                           const std::vector<std::string>& ids) const {
-  std::vector<Ticket> found;
-  if (ids.empty()) return found;
-  db::Query query("SELECT ");
-  query.Sql(kColumns).Sql(" FROM tickets t WHERE t.id IN (").ParamList(ids).Sql(")");
-  session.ForEach(query, [&](const db::Row& row) { found.push_back(FromRow(row)); });
-  return found;
+  return db::FindAll(session, kColumns, "tickets t", "t.id", ids, FromRow);
 }
 
 core::Status TicketStore::Insert(db::Session& session, const Ticket& t) const {

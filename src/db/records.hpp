@@ -1,0 +1,41 @@
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "db/database.hpp"
+
+namespace rapport::db {
+
+// Records read by their key, the shape most stores share: SELECT `columns` FROM `from` (a
+// table and its alias, e.g. "orders o") WHERE `key` (e.g. "o.id") matches, each row made a
+// record by `read` (a function of a const Row&).
+
+// The record whose key is `id`; nullopt when there is none.
+template <typename Read>
+auto FindOne(Session& session, std::string_view columns, std::string_view from,
+             std::string_view key, std::string_view id, const Read& read) {
+  std::optional<decltype(read(std::declval<const Row&>()))> found;
+  Query query("SELECT ");
+  query.Sql(columns).Sql(" FROM ").Sql(from).Sql(" WHERE ").Sql(key).Sql(" = ").Param(id);
+  session.First(query, [&](const Row& row) { found = read(row); });
+  return found;
+}
+
+// The records whose keys are among `ids`, in no particular order; none for no ids.
+template <typename Read>
+auto FindAll(Session& session, std::string_view columns, std::string_view from,
+             std::string_view key, const std::vector<std::string>& ids, const Read& read) {
+  std::vector<decltype(read(std::declval<const Row&>()))> found;
+  if (ids.empty()) return found;
+  Query query("SELECT ");
+  query.Sql(columns).Sql(" FROM ").Sql(from).Sql(" WHERE ").Sql(key).Sql(" IN (");
+  query.ParamList(ids).Sql(")");
+  session.ForEach(query, [&](const Row& row) { found.push_back(read(row)); });
+  return found;
+}
+
+}  // namespace rapport::db
