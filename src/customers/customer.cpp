@@ -7,9 +7,9 @@
 #include <fmt/format.h>
 
 #include "core/ids.hpp"
+#include "core/json_text.hpp"
 #include "core/money.hpp"
 #include "core/time.hpp"
-#include "customers/json_text.hpp"
 
 namespace rapport::customers {
 
@@ -72,12 +72,12 @@ void CustomerView::AppendJson(std::string& out) const {
   // Each key with its punctuation is one literal, appended at once.
   auto text = [&out](std::string_view key, std::string_view value) {
     out += key;
-    AppendJsonString(out, value);
+    core::AppendJsonString(out, value);
   };
   auto optional = [&out](std::string_view key, const std::optional<std::string_view>& value) {
     out += key;
     if (value) {
-      AppendJsonString(out, *value);
+      core::AppendJsonString(out, *value);
     } else {
       out += "null";
     }
@@ -139,7 +139,7 @@ void Customer::AppendJson(std::string& out) const {
 void AppendPageEnd(std::string& out, const std::optional<std::string>& next_cursor,
                    std::optional<int64_t> total) {
   out += "],\"next_cursor\":";
-  AppendJsonStringOrNull(out, next_cursor);
+  core::AppendJsonStringOrNull(out, next_cursor);
   if (total) fmt::format_to(std::back_inserter(out), ",\"total\":{}", *total);
   out += '}';
 }
@@ -218,7 +218,7 @@ std::string TagsToJson(const std::vector<std::string>& tags) {
   std::string out = "[";
   for (std::size_t i = 0; i < tags.size(); ++i) {
     if (i > 0) out += ',';
-    AppendJsonString(out, tags[i]);
+    core::AppendJsonString(out, tags[i]);
   }
   out += ']';
   return out;

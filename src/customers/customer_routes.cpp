@@ -16,7 +16,7 @@ using http::Request;
 using http::Response;
 
 // A JSON response whose body is already JSON text (the customer paths skip building an
-// nlohmann document: see json_text.hpp).
+// nlohmann document: see core/json_text.hpp).
 Response JsonText(int status, std::string body) {
   Response response;
   response.status = status;

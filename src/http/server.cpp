@@ -6,6 +6,8 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <ctime>
+#include <iterator>
 #include <list>
 #include <mutex>
 #include <thread>
@@ -14,11 +16,11 @@
 #include <restinio/all.hpp>
 #include <spdlog/spdlog.h>
 
-#include <fmt/chrono.h>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "core/ids.hpp"
+#include "core/json_text.hpp"
 #include "core/text.hpp"
 
 namespace rapport::http {
@@ -617,16 +619,47 @@ Response Server::Impl::RunHandler(const Route& route, const Request& request) {
   return route.handler(request);
 }
 
+// Appends the current UTC second as "YYYY-MM-DDTHH:MM:SS", formatted once per second and
+// thread.
+void AppendUtcSecond(std::string& out) {
+  thread_local std::time_t cached_second = -1;
+  thread_local char cached_text[32] = {};
+  const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  if (now != cached_second) {
+    std::tm utc{};
+    gmtime_r(&now, &utc);
+    std::strftime(cached_text, sizeof cached_text, "%Y-%m-%dT%H:%M:%S", &utc);
+    cached_second = now;
+  }
+  out += cached_text;
+}
+
 void Server::Impl::Log(const AccessRecord& record, int status, double seconds,
                        std::string_view extra) {
   metrics.Record(std::string(MethodName(record.method)), record.route, status, seconds);
-  log->info(fmt::format(
-      R"({{"ts":"{:%Y-%m-%dT%H:%M:%S}Z","level":"info","event":"request","request_id":{},"method":"{}","route":{},"path":{},"status":{},"duration_ms":{:.3f},"ip":"{}","principal":"{}"{}}})",
-      std::chrono::floor<std::chrono::milliseconds>(std::chrono::system_clock::now()),
-      nlohmann::json(record.request_id).dump(), MethodName(record.method),
-      nlohmann::json(record.route).dump(),
-      nlohmann::json(record.path).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
-      status, seconds * 1000, record.ip, record.principal, extra));
+  // Written as text, not through a JSON document: this runs for every request. Strings a
+  // client chose are escaped (invalid UTF-8 replaced); the address and principal id are ours.
+  std::string line;
+  line.reserve(320 + extra.size());
+  line += R"({"ts":")";
+  AppendUtcSecond(line);
+  line += R"(Z","level":"info","event":"request","request_id":)";
+  core::AppendJsonString(line, record.request_id);
+  line += R"(,"method":")";
+  line += MethodName(record.method);
+  line += R"(","route":)";
+  core::AppendJsonString(line, record.route);
+  line += R"(,"path":)";
+  core::AppendJsonString(line, record.path);
+  fmt::format_to(std::back_inserter(line), R"(,"status":{},"duration_ms":{:.3f},"ip":")", status,
+                 seconds * 1000);
+  line += record.ip;
+  line += R"(","principal":")";
+  line += record.principal;
+  line += '"';
+  line += extra;
+  line += '}';
+  log->info(line);
 }
 
 bool Server::Impl::StartStream(const restinio::request_handle_t& native, AccessRecord record,

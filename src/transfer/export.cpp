@@ -1,6 +1,6 @@
 #include "transfer/export.hpp"
 
-#include "customers/json_text.hpp"
+#include "core/json_text.hpp"
 #include "transfer/csv.hpp"
 
 namespace rapport::transfer {
@@ -66,7 +66,7 @@ void AppendJsonObject(std::string& out, const std::vector<Column>& columns, cons
   out += '{';
   for (std::size_t i = 0; i < columns.size(); ++i) {
     if (i > 0) out += ',';
-    customers::AppendJsonString(out, columns[i].name);
+    core::AppendJsonString(out, columns[i].name);
     out += ':';
     const Cell& cell = row[i];
     if (cell.null) {
@@ -75,7 +75,7 @@ void AppendJsonObject(std::string& out, const std::vector<Column>& columns, cons
     }
     switch (columns[i].type) {
       case ColumnType::kText:
-        customers::AppendJsonString(out, cell.text);
+        core::AppendJsonString(out, cell.text);
         break;
       case ColumnType::kNumber:
       case ColumnType::kBoolean:
@@ -86,7 +86,7 @@ void AppendJsonObject(std::string& out, const std::vector<Column>& columns, cons
         out += '[';
         for (std::size_t j = 0; j < cell.items.size(); ++j) {
           if (j > 0) out += ',';
-          customers::AppendJsonString(out, cell.items[j]);
+          core::AppendJsonString(out, cell.items[j]);
         }
         out += ']';
         break;

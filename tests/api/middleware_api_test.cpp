@@ -80,6 +80,32 @@ TEST_F(RateLimitedApiTest, RefusesPastTheBurstWithRetryAfter) {
   EXPECT_EQ(last.headers["RateLimit-Remaining"], "0");
 }
 
+// One JSON line per request, whatever the request's path holds.
+TEST_F(MiddlewareApiTest, AccessLogLineIsJsonWithEveryField) {
+  const std::string path = "/no/such/\"quoted\"\\path";
+  HttpResponse response = client().Get(path, {{"X-Request-Id", "log-fields-1"}});
+  EXPECT_EQ(response.status, 404) << response;
+  nlohmann::json found;
+  EXPECT_TRUE(server().WaitForLog([&](const nlohmann::json& line) {
+    if (line.value("request_id", "") != "log-fields-1") return false;
+    found = line;
+    return true;
+  })) << server().Logs();
+  EXPECT_EQ(found["event"], "request");
+  EXPECT_EQ(found["level"], "info");
+  EXPECT_EQ(found["method"], "GET");
+  EXPECT_EQ(found["route"], "unmatched");
+  EXPECT_EQ(found["path"], path);
+  EXPECT_EQ(found["status"], 404);
+  EXPECT_TRUE(found["duration_ms"].is_number()) << found;
+  EXPECT_EQ(found["ip"], "127.0.0.1");
+  EXPECT_EQ(found["principal"], "");
+  const std::string ts = found.value("ts", "");
+  EXPECT_EQ(ts.size(), 20u) << ts;  // 2026-12-01T18:40:20Z
+  EXPECT_EQ(ts.back(), 'Z') << ts;
+  EXPECT_EQ(ts[10], 'T') << ts;
+}
+
 class BehindProxyApiTest : public ApiTest {
  protected:
   ServerOptions MakeServerOptions() const override {

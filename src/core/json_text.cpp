@@ -1,4 +1,4 @@
-#include "customers/json_text.hpp"
+#include "core/json_text.hpp"
 
 #include <array>
 #include <cstdint>
@@ -8,7 +8,7 @@
 
 #include "core/text.hpp"
 
-namespace rapport::customers {
+namespace rapport::core {
 
 namespace {
 
@@ -109,4 +109,4 @@ void AppendJsonStringOrNull(std::string& out, const std::optional<std::string>& 
   }
 }
 
-}  // namespace rapport::customers
+}  // namespace rapport::core

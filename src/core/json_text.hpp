@@ -4,7 +4,7 @@
 #include <string>
 #include <string_view>
 
-namespace rapport::customers {
+namespace rapport::core {
 
 // Writing JSON text straight into a string, for the hot read paths where building an
 // nlohmann::json document first (a map node and a string per field) and then serialising it
@@ -16,4 +16,4 @@ void AppendJsonString(std::string& out, std::string_view text);
 // Appends the string, or null.
 void AppendJsonStringOrNull(std::string& out, const std::optional<std::string>& text);
 
-}  // namespace rapport::customers
+}  // namespace rapport::core

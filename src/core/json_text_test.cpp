@@ -1,11 +1,11 @@
-#include "customers/json_text.hpp"
+#include "core/json_text.hpp"
 
 #include <string>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-namespace rapport::customers {
+namespace rapport::core {
 namespace {
 
 using namespace std::string_literals;
@@ -53,4 +53,4 @@ TEST(AppendJsonStringTest, WritesNullForNothing) {
 }
 
 }  // namespace
-}  // namespace rapport::customers
+}  // namespace rapport::core
