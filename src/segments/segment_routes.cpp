@@ -113,7 +113,7 @@ class Routes {
     auto members = segments_.Members(request.principal(), request.PathParam("id"),
                                      std::move(*filter), *page);
     if (!members) return http::Problem(members.error(), request);
-    return JsonText(http::status::kOk, members->ToJsonText());
+    return JsonText(http::status::kOk, std::move(*members));
   }
 
  private:

@@ -114,16 +114,16 @@ core::Result<Preview> SegmentService::PreviewSegment(const core::Principal& who,
   return PreviewRules(who, *rules);
 }
 
-core::Result<customers::CustomerPage> SegmentService::Members(const core::Principal& who,
-                                                              std::string_view id,
-                                                              customers::CustomerFilter filter,
-                                                              const core::PageRequest& page) {
+core::Result<std::string> SegmentService::Members(const core::Principal& who,
+                                                  std::string_view id,
+                                                  customers::CustomerFilter filter,
+                                                  const core::PageRequest& page) {
   auto segment = Get(who, id);
   if (!segment) return segment.error();
   auto rules = rules::ParseRules(segment->rules, "rules");
   if (!rules) return core::Error::Internal();
   filter.rules.push_back(std::move(*rules));
-  return customers_.List(who, filter, page);
+  return customers_.ListJson(who, filter, page);
 }
 
 core::Result<rules::Rule> SegmentService::RulesOf(db::Session& session,

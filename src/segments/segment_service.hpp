@@ -45,11 +45,11 @@ class SegmentService {
   core::Result<Preview> PreviewRules(const core::Principal& who, const rules::Rule& rules);
   // The same for a saved segment.
   core::Result<Preview> PreviewSegment(const core::Principal& who, std::string_view id);
-  // The members of a saved segment as the customers list gives them: `filter` (the list's
-  // own filters) and `page` apply on top of the segment's rules.
-  core::Result<customers::CustomerPage> Members(const core::Principal& who, std::string_view id,
-                                                customers::CustomerFilter filter,
-                                                const core::PageRequest& page);
+  // The members of a saved segment as the customers list gives them (its response text):
+  // `filter` (the list's own filters) and `page` apply on top of the segment's rules.
+  core::Result<std::string> Members(const core::Principal& who, std::string_view id,
+                                    customers::CustomerFilter filter,
+                                    const core::PageRequest& page);
 
   // For campaigns and exports, which fix an audience:
   //
