@@ -5,6 +5,7 @@
 #include "core/text.hpp"
 #include "core/time.hpp"
 #include "db/keyset.hpp"
+#include "db/records.hpp"
 
 namespace rapport::campaigns {
 
@@ -176,18 +177,13 @@ void CampaignStore::InsertRecipients(db::Session& session, std::string_view camp
                                      int64_t first, const std::vector<std::string>& customer_ids,
                                      const std::string& now) const {
   constexpr std::size_t kRowsPerStatement = 200;
-  for (std::size_t start = 0; start < customer_ids.size(); start += kRowsPerStatement) {
-    const std::size_t end = std::min(customer_ids.size(), start + kRowsPerStatement);
-    db::Query q(
-        "INSERT INTO campaign_recipients (campaign_id, position, customer_id, state, attempts, "
-        "updated_at) VALUES ");
-    for (std::size_t i = start; i < end; ++i) {
-      if (i > start) q.Sql(", ");
-      q.Sql("(").Param(campaign_id).Sql(", ").Param(first + static_cast<int64_t>(i));
-      q.Sql(", ").Param(customer_ids[i]).Sql(", 'pending', 0, ").Param(now).Sql(")");
-    }
-    session.Exec(q);
-  }
+  db::InsertRows(session,
+                 "INSERT INTO campaign_recipients (campaign_id, position, customer_id, state, "
+                 "attempts, updated_at) VALUES ",
+                 customer_ids.size(), kRowsPerStatement, [&](db::Query& q, std::size_t i) {
+                   q.Param(campaign_id).Sql(", ").Param(first + static_cast<int64_t>(i));
+                   q.Sql(", ").Param(customer_ids[i]).Sql(", 'pending', 0, ").Param(now);
+                 });
 }
 
 std::vector<Recipient> CampaignStore::Due(db::Session& session, std::string_view campaign_id,

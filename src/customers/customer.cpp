@@ -150,18 +150,6 @@ nlohmann::json Customer::ToJson() const {
   return nlohmann::json::parse(text);
 }
 
-std::string CustomerPage::ToJsonText() const {
-  std::string out;
-  out.reserve(64 + data.size() * 640);
-  out += "{\"data\":[";
-  for (std::size_t i = 0; i < data.size(); ++i) {
-    if (i > 0) out += ',';
-    data[i].AppendJson(out);
-  }
-  AppendPageEnd(out, next_cursor, total);
-  return out;
-}
-
 core::Result<CustomerInput> ParseNewCustomer(const nlohmann::json& body) {
   return ParseCustomer(body, /*create=*/true);
 }

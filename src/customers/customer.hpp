@@ -96,14 +96,12 @@ struct CustomerView {
 void AppendPageEnd(std::string& out, const std::optional<std::string>& next_cursor,
                    std::optional<int64_t> total);
 
-// A page of customers: what GET /customers returns, {"data": [...], "next_cursor": ...,
-// "total"?} (the shape of core::Page, written as text without an intermediate document).
+// A page of customers as records (exports, segment previews); GET /customers writes its page
+// as text straight from the rows (CustomerStore::ListJson).
 struct CustomerPage {
   std::vector<Customer> data;
   std::optional<std::string> next_cursor;
   std::optional<int64_t> total;
-
-  std::string ToJsonText() const;
 };
 
 // The writable fields of a POST or PATCH body. Absent fields stay unchanged on PATCH; null

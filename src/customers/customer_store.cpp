@@ -7,6 +7,7 @@
 #include "core/text.hpp"
 #include "core/time.hpp"
 #include "db/keyset.hpp"
+#include "db/records.hpp"
 #include "rules/rule_sql.hpp"
 
 namespace rapport::customers {
@@ -262,27 +263,23 @@ std::vector<std::size_t> CustomerStore::TakenEmails(db::Session& session,
 }
 
 core::Status CustomerStore::Insert(db::Session& session, std::span<const Customer> customers) const {
-  for (std::size_t start = 0; start < customers.size(); start += kRowsPerStatement) {
-    const std::size_t end = std::min(customers.size(), start + kRowsPerStatement);
-    db::Query query(
+  try {
+    db::InsertRows(
+        session,
         "INSERT INTO customers (id, name, first_name, last_name, email, phone, company_id, "
-        "status, notes, tags, attributes, owner_id, version, created_at, updated_at) VALUES ");
-    for (std::size_t i = start; i < end; ++i) {
-      const Customer& c = customers[i];
-      query.Sql(i == start ? "(" : ", (");
-      query.Param(c.id).Sql(", ").Param(c.name).Sql(", ").Param(c.first_name).Sql(", ");
-      query.Param(c.last_name).Sql(", ").Param(c.email).Sql(", ").Param(c.phone).Sql(", ");
-      query.Param(c.company_id).Sql(", ").Param(c.status).Sql(", ").Param(c.notes).Sql(", ");
-      query.Param(TagsToJson(c.tags)).Sql(", ").Param(c.attributes).Sql(", ");
-      query.Param(c.owner_id).Sql(", ").Param(c.version).Sql(", ").Param(c.created_at);
-      query.Sql(", ").Param(c.updated_at).Sql(")");
-    }
-    try {
-      session.Exec(query);
-    } catch (const std::exception& e) {
-      if (auto error = ConstraintError(e)) return *error;
-      throw;
-    }
+        "status, notes, tags, attributes, owner_id, version, created_at, updated_at) VALUES ",
+        customers.size(), kRowsPerStatement, [&](db::Query& query, std::size_t i) {
+          const Customer& c = customers[i];
+          query.Param(c.id).Sql(", ").Param(c.name).Sql(", ").Param(c.first_name).Sql(", ");
+          query.Param(c.last_name).Sql(", ").Param(c.email).Sql(", ").Param(c.phone).Sql(", ");
+          query.Param(c.company_id).Sql(", ").Param(c.status).Sql(", ").Param(c.notes).Sql(", ");
+          query.Param(TagsToJson(c.tags)).Sql(", ").Param(c.attributes).Sql(", ");
+          query.Param(c.owner_id).Sql(", ").Param(c.version).Sql(", ").Param(c.created_at);
+          query.Sql(", ").Param(c.updated_at);
+        });
+  } catch (const std::exception& e) {
+    if (auto error = ConstraintError(e)) return *error;
+    throw;
   }
   InsertTags(session, customers);
   return core::Ok{};
@@ -335,20 +332,15 @@ void CustomerStore::SetLastInteractionAt(db::Session& session, std::string_view 
 
 void CustomerStore::RecordStatusChanges(db::Session& session,
                                         std::span<const StatusChange> changes) const {
-  for (std::size_t start = 0; start < changes.size(); start += kRowsPerStatement) {
-    const std::size_t end = std::min(changes.size(), start + kRowsPerStatement);
-    db::Query query(
-        "INSERT INTO customer_status_changes (id, customer_id, from_status, to_status, "
-        "changed_by, changed_at) VALUES ");
-    for (std::size_t i = start; i < end; ++i) {
-      const StatusChange& change = changes[i];
-      query.Sql(i == start ? "(" : ", (");
-      query.Param(change.id).Sql(", ").Param(change.customer_id).Sql(", ");
-      query.Param(change.from_status).Sql(", ").Param(change.to_status).Sql(", ");
-      query.Param(change.changed_by).Sql(", ").Param(change.changed_at).Sql(")");
-    }
-    session.Exec(query);
-  }
+  db::InsertRows(session,
+                 "INSERT INTO customer_status_changes (id, customer_id, from_status, to_status, "
+                 "changed_by, changed_at) VALUES ",
+                 changes.size(), kRowsPerStatement, [&](db::Query& query, std::size_t i) {
+                   const StatusChange& change = changes[i];
+                   query.Param(change.id).Sql(", ").Param(change.customer_id).Sql(", ");
+                   query.Param(change.from_status).Sql(", ").Param(change.to_status).Sql(", ");
+                   query.Param(change.changed_by).Sql(", ").Param(change.changed_at);
+                 });
 }
 
 std::vector<StatusChange> CustomerStore::StatusHistory(db::Session& session,

@@ -386,14 +386,18 @@ TEST(CustomerTest, JsonTextIsValidJsonForAwkwardValues) {
 }
 
 TEST(CustomerPageTest, WritesTheListShape) {
-  CustomerPage page;
-  EXPECT_EQ(json::parse(page.ToJsonText()), json({{"data", json::array()}, {"next_cursor", nullptr}}));
-  page.data.resize(2);
-  page.data[0].id = "a";
-  page.data[1].id = "b";
-  page.next_cursor = "abc";
-  page.total = 7;
-  const json parsed = json::parse(page.ToJsonText());
+  std::string empty = "{\"data\":[";
+  AppendPageEnd(empty, std::nullopt, std::nullopt);
+  EXPECT_EQ(json::parse(empty), json({{"data", json::array()}, {"next_cursor", nullptr}}));
+  std::vector<Customer> data(2);
+  data[0].id = "a";
+  data[1].id = "b";
+  std::string text = "{\"data\":[";
+  data[0].AppendJson(text);
+  text += ',';
+  data[1].AppendJson(text);
+  AppendPageEnd(text, "abc", 7);
+  const json parsed = json::parse(text);
   ASSERT_EQ(parsed["data"].size(), 2u);
   EXPECT_EQ(parsed["data"][1]["id"], "b");
   EXPECT_EQ(parsed["next_cursor"], "abc");

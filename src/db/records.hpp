@@ -1,5 +1,7 @@
 #pragma once
 
+#include <algorithm>
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -36,6 +38,24 @@ auto FindAll(Session& session, std::string_view columns, std::string_view from,
   query.ParamList(ids).Sql(")");
   session.ForEach(query, [&](const Row& row) { found.push_back(read(row)); });
   return found;
+}
+
+// Inserts `count` rows, `per_statement` a statement: `head` ("INSERT INTO t (a, b) VALUES ")
+// then "(…), (…)", the values of row i (from 0) appended by `row(query, i)`. A failing
+// statement throws; the statements before it have run.
+template <typename AppendRow>
+void InsertRows(Session& session, std::string_view head, std::size_t count,
+                std::size_t per_statement, const AppendRow& row) {
+  for (std::size_t start = 0; start < count; start += per_statement) {
+    const std::size_t end = std::min(count, start + per_statement);
+    Query query(head);
+    for (std::size_t i = start; i < end; ++i) {
+      query.Sql(i == start ? "(" : ", (");
+      row(query, i);
+      query.Sql(")");
+    }
+    session.Exec(query);
+  }
 }
 
 }  // namespace rapport::db
