@@ -79,8 +79,12 @@ struct CachedStatement {
   // SQLite queries with results run on SQLite's own statement: SOCI's SQLite backend copies
   // every cell into a buffer of its own before handing it over, a third of a list's cost.
   sqlite_api::sqlite3_stmt* native = nullptr;
-  std::vector<Query::Value> values;
+  // PostgreSQL: every value is bound as text (PostgreSQL infers each parameter's type from the
+  // statement, and SOCI sends every value as text anyway), so one statement serves every
+  // mix of NULLs and value types.
+  std::vector<std::string> params;
   std::vector<soci::indicator> nulls;
+  uint64_t last_used = 0;  // the cache's clock at the last Get, to evict the oldest
   bool with_row = false;
   bool bound = false;  // with_row: the columns are known and bound to `cells`
   std::vector<std::string> cells;
@@ -91,23 +95,33 @@ struct CachedStatement {
 
 namespace {
 
-void BindValues(soci::statement& st, std::vector<Query::Value>& values,
-                std::vector<soci::indicator>& nulls) {
-  static const std::string kNull;
-  nulls.assign(values.size(), soci::i_ok);
+// `values` as text parameters: NULL as an indicator, numbers as PostgreSQL reads them.
+void AssignParams(const std::vector<Query::Value>& values, std::vector<std::string>& params,
+                  std::vector<soci::indicator>& nulls) {
+  params.resize(values.size());
+  nulls.resize(values.size());
   for (std::size_t i = 0; i < values.size(); ++i) {
-    const std::string name = fmt::format("p{}", i + 1);
-    auto& value = values[i];
+    const auto& value = values[i];
+    std::string& param = params[i];
+    nulls[i] = soci::i_ok;
     if (std::holds_alternative<std::nullptr_t>(value)) {
       nulls[i] = soci::i_null;
-      st.exchange(soci::use(kNull, nulls[i], name));
-    } else if (auto* text = std::get_if<std::string>(&value)) {
-      st.exchange(soci::use(*text, name));
-    } else if (auto* number = std::get_if<long long>(&value)) {
-      st.exchange(soci::use(*number, name));
+      param.clear();
+    } else if (const auto* text = std::get_if<std::string>(&value)) {
+      param = *text;
+    } else if (const auto* number = std::get_if<long long>(&value)) {
+      param = fmt::format_int(*number).str();
     } else {
-      st.exchange(soci::use(std::get<double>(value), name));
+      param = fmt::format("{}", std::get<double>(value));
     }
+  }
+}
+
+// Binds :p1, :p2, ... to `params` (with their NULL indicators) for every run of `st`.
+void BindParams(soci::statement& st, std::vector<std::string>& params,
+                std::vector<soci::indicator>& nulls) {
+  for (std::size_t i = 0; i < params.size(); ++i) {
+    st.exchange(soci::use(params[i], nulls[i], fmt::format("p{}", i + 1)));
   }
 }
 
@@ -136,39 +150,41 @@ class StatementCache {
  public:
   static constexpr std::size_t kMaxStatements = 256;
 
-  // The cached statement for `query`. `native` (SQLite): the caller prepares and binds it
-  // with SQLite's own API, from the query's values, so the key is the SQL alone. Otherwise
-  // its values are assigned to the entry, and new entries are prepared by SOCI (for a
-  // statement without results) or left for the first execution to describe (with results).
-  // Call ForgetLast() after a failure: the statement's state is then unknown.
+  // The cached statement for `query`, keyed by its SQL. `native` (SQLite): the caller
+  // prepares and binds it with SQLite's own API, from the query's values. Otherwise the
+  // values are assigned to the entry's text parameters, and new entries are prepared by SOCI
+  // (for a statement without results) or left for the first execution to describe (with
+  // results). When full, the least recently used statement goes. Call ForgetLast() after a
+  // failure: the statement's state is then unknown.
   CachedStatement& Get(soci::session& session, const Query& query, bool with_row, bool native) {
-    std::string key = Key(query, with_row, native);
+    std::string key = Key(query, with_row);
     auto it = statements_.find(key);
     if (it == statements_.end()) {
-      if (statements_.size() >= kMaxStatements) statements_.clear();
+      if (statements_.size() >= kMaxStatements) EvictOldest();
       auto entry = std::make_unique<CachedStatement>(session);
       entry->with_row = with_row;
       if (!native) {
-        entry->values = query.values();
+        AssignParams(query.values(), entry->params, entry->nulls);
         if (!with_row) Prepare(*entry, query.sql(), 0);
       }
       it = statements_.emplace(std::move(key), std::move(entry)).first;
     } else if (!native) {
-      // Same key, same value types: assignment keeps each bound object where it is.
-      for (std::size_t i = 0; i < query.values().size(); ++i) {
-        it->second->values[i] = query.values()[i];
-      }
+      // Assigned in place: the statement stays bound to the same strings.
+      AssignParams(query.values(), it->second->params, it->second->nulls);
     }
+    it->second->last_used = ++clock_;
     last_ = it->first;
     return *it->second;
   }
 
-  // Prepares `entry` with its values and, for results, `columns` text cells.
+  std::size_t size() const { return statements_.size(); }
+
+  // Prepares `entry` with its parameters and, for results, `columns` text cells.
   static void Prepare(CachedStatement& entry, const std::string& sql, std::size_t columns) {
     soci::statement& st = entry.statement;
     st.alloc();
     st.prepare(sql);
-    BindValues(st, entry.values, entry.nulls);
+    BindParams(st, entry.params, entry.nulls);
     if (entry.with_row) {
       entry.cells.assign(columns, std::string());
       entry.cell_indicators.assign(columns, soci::i_ok);
@@ -184,18 +200,23 @@ class StatementCache {
   void ForgetLast() { statements_.erase(last_); }
 
  private:
-  static std::string Key(const Query& query, bool with_row, bool native) {
-    std::string key(with_row ? "R" : "E");
-    if (!native) {
-      for (const auto& value : query.values()) key += static_cast<char>('0' + value.index());
-    }
-    key += '\n';
+  static std::string Key(const Query& query, bool with_row) {
+    std::string key(with_row ? "R\n" : "E\n");
     key += query.sql();
     return key;
   }
 
+  void EvictOldest() {
+    auto oldest = statements_.begin();
+    for (auto it = statements_.begin(); it != statements_.end(); ++it) {
+      if (it->second->last_used < oldest->second->last_used) oldest = it;
+    }
+    statements_.erase(oldest);
+  }
+
   std::unordered_map<std::string, std::unique_ptr<CachedStatement>> statements_;
   std::string last_;
+  uint64_t clock_ = 0;
 };
 
 namespace {
@@ -355,13 +376,14 @@ void Session::ForEachSqlite(CachedStatement& entry, const Query& query,
 // binds the cached one to text cells for every later run.
 void Session::FirstRun(CachedStatement& entry, const Query& query,
                        const std::function<void(const Row&)>& fn) {
-  std::vector<Query::Value> values = query.values();
+  std::vector<std::string> params;
   std::vector<soci::indicator> nulls;
+  AssignParams(query.values(), params, nulls);
   soci::row described;
   soci::statement probe(session_);
   probe.alloc();
   probe.prepare(query.sql());
-  BindValues(probe, values, nulls);
+  BindParams(probe, params, nulls);
   probe.exchange(soci::into(described));
   probe.define_and_bind();
   bool more = probe.execute(true);
@@ -382,6 +404,8 @@ void Session::FirstRun(CachedStatement& entry, const Query& query,
   }
   if (!entry.columns.empty()) StatementCache::Prepare(entry, query.sql(), described.size());
 }
+
+std::size_t Session::CachedStatements() const { return cache_.size(); }
 
 void Session::BeginSavepoint() { Exec(Query("SAVEPOINT rapport_savepoint")); }
 

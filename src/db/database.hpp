@@ -175,6 +175,9 @@ class Session {
     }
   }
 
+  // How many prepared statements this connection keeps (one per distinct SQL text).
+  std::size_t CachedStatements() const;
+
   soci::session& raw() { return session_; }
   bool is_sqlite() const { return sqlite_; }
 

@@ -1,5 +1,6 @@
 #include "db/database.hpp"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -48,6 +49,46 @@ TEST_P(DatabaseTest, ValuesAreBoundNotPasted) {
                      EXPECT_EQ(row.Int("amount"), 5);
                      EXPECT_FALSE(row.OptText("note"));
                    });
+  });
+}
+
+TEST_P(DatabaseTest, OneStatementServesEveryMixOfNullsAndTypes) {
+  // The same SQL run with NULLs, text, integers and doubles in changing places: every run
+  // reads its own values, and the connection prepares the statement once.
+  const std::vector<std::pair<Query::Value, Query::Value>> runs = {
+      {std::string("7"), nullptr}, {nullptr, std::string("note")},
+      {0LL, std::string("x")}, {0.5, nullptr}, {nullptr, nullptr}};
+  database_->Apply([&](Session& s) {
+    for (std::size_t i = 0; i < runs.size(); ++i) {
+      s.Exec(Query("INSERT INTO items (id, name, amount, note) VALUES (")
+                 .Param(std::to_string(i)).Sql(", 'n', 1, CAST(").Param(runs[i].second)
+                 .Sql(" AS TEXT))"));
+    }
+    const std::size_t before = s.CachedStatements();
+    std::vector<std::string> seen;
+    for (const auto& [amount, note] : runs) {
+      const Query query = Query("SELECT count(*) AS n FROM items WHERE (CAST(")
+                              .Param(amount).Sql(" AS DOUBLE PRECISION) IS NULL OR amount < CAST(")
+                              .Param(amount).Sql(" AS DOUBLE PRECISION)) AND (CAST(").Param(note)
+                              .Sql(" AS TEXT) IS NULL OR note = CAST(").Param(note).Sql(" AS TEXT))");
+      s.First(query, [&](const Row& row) { seen.push_back(row.Text("n")); });
+    }
+    EXPECT_EQ(seen, (std::vector<std::string>{"5", "1", "0", "0", "5"}));
+    EXPECT_EQ(s.CachedStatements(), before + 1);
+  });
+}
+
+TEST_P(DatabaseTest, AFullStatementCacheDropsOneStatementAtATime) {
+  database_->Read([&](Session& s) {
+    const std::size_t before = s.CachedStatements();
+    for (int i = 0; i < 300; ++i) {
+      // Distinct SQL texts; early ones are evicted and prepared again when run again.
+      const int n = i < 280 ? i : i - 280;
+      EXPECT_EQ(s.Scalar(Query(fmt::format("SELECT {} + ", n)).Param(1)), n + 1);
+      if (i < 256 - static_cast<int>(before)) EXPECT_EQ(s.CachedStatements(), before + i + 1);
+    }
+    EXPECT_EQ(s.CachedStatements(), 256u);
+    return 0;
   });
 }
 

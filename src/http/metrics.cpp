@@ -4,12 +4,15 @@
 
 namespace rapport::http {
 
-void Metrics::Record(const std::string& method, const std::string& route, int status,
+void Metrics::Record(std::string_view method, std::string_view route, int status,
                      double seconds) {
   std::lock_guard lock(mutex_);
-  auto key = std::make_pair(method, route);
-  ++requests_[key][status];
-  Series& series = latency_[key];
+  auto it = routes_.find(std::pair(method, route));
+  if (it == routes_.end()) {
+    it = routes_.emplace(std::pair(std::string(method), std::string(route)), Route{}).first;
+  }
+  ++it->second.by_status[status];
+  Series& series = it->second.latency;
   ++series.count;
   series.sum += seconds;
   for (std::size_t i = 0; i < kBuckets.size(); ++i) {
@@ -36,8 +39,8 @@ std::string Metrics::Render() const {
     std::lock_guard lock(mutex_);
     out += "# HELP rapport_http_requests_total HTTP requests by route and status.\n";
     out += "# TYPE rapport_http_requests_total counter\n";
-    for (const auto& [key, by_status] : requests_) {
-      for (const auto& [status, count] : by_status) {
+    for (const auto& [key, route] : routes_) {
+      for (const auto& [status, count] : route.by_status) {
         fmt::format_to(it,
                        "rapport_http_requests_total{{method=\"{}\",route=\"{}\",status=\"{}\"}} {}\n",
                        key.first, key.second, status, count);
@@ -45,7 +48,8 @@ std::string Metrics::Render() const {
     }
     out += "# HELP rapport_http_request_duration_seconds Time to answer a request.\n";
     out += "# TYPE rapport_http_request_duration_seconds histogram\n";
-    for (const auto& [key, series] : latency_) {
+    for (const auto& [key, route] : routes_) {
+      const Series& series = route.latency;
       const auto labels = fmt::format("method=\"{}\",route=\"{}\"", key.first, key.second);
       for (std::size_t i = 0; i < kBuckets.size(); ++i) {
         fmt::format_to(it, "rapport_http_request_duration_seconds_bucket{{{},le=\"{}\"}} {}\n",

@@ -6,6 +6,7 @@
 #include <map>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -19,7 +20,7 @@ class Metrics {
                                                       0.025,  0.05,  0.1,    0.25,  0.5,
                                                       1,      2.5,   5};
 
-  void Record(const std::string& method, const std::string& route, int status, double seconds);
+  void Record(std::string_view method, std::string_view route, int status, double seconds);
 
   // A gauge computed when /metrics is read (job queue depth, pool size, ...).
   void AddGauge(std::string name, std::string help, std::function<double()> read);
@@ -43,9 +44,21 @@ class Metrics {
     std::string label;  // labelled gauges only
     std::function<std::vector<std::pair<std::string, double>>()> read_labelled;
   };
+  struct Route {
+    std::map<int, uint64_t> by_status;
+    Series latency;
+  };
+  // (method, route) keys, found from string views without building the pair of strings.
+  struct KeyLess {
+    using is_transparent = void;
+    template <class A, class B>
+    bool operator()(const A& a, const B& b) const {
+      return std::pair<std::string_view, std::string_view>(a.first, a.second) <
+             std::pair<std::string_view, std::string_view>(b.first, b.second);
+    }
+  };
   mutable std::mutex mutex_;
-  std::map<std::pair<std::string, std::string>, std::map<int, uint64_t>> requests_;
-  std::map<std::pair<std::string, std::string>, Series> latency_;
+  std::map<std::pair<std::string, std::string>, Route, KeyLess> routes_;
   std::vector<Gauge> gauges_;
 };
 

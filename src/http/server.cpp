@@ -636,7 +636,7 @@ void AppendUtcSecond(std::string& out) {
 
 void Server::Impl::Log(const AccessRecord& record, int status, double seconds,
                        std::string_view extra) {
-  metrics.Record(std::string(MethodName(record.method)), record.route, status, seconds);
+  metrics.Record(MethodName(record.method), record.route, status, seconds);
   // Written as text, not through a JSON document: this runs for every request. Strings a
   // client chose are escaped (invalid UTF-8 replaced); the address and principal id are ours.
   std::string line;
