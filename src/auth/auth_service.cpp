@@ -261,11 +261,13 @@ std::optional<AuthService::VerifiedToken> AuthService::Verify(std::string_view a
                                                               int64_t now) {
   constexpr std::size_t kMaxVerified = 20000;
   {
-    std::lock_guard lock(cache_mutex_);
-    auto it = verified_.find(std::string(access_token));
+    std::shared_lock lock(cache_mutex_);
+    auto it = verified_.find(access_token);
     if (it != verified_.end()) {
       if (now < it->second.expires_at) return it->second;
-      verified_.erase(it);
+      lock.unlock();
+      std::lock_guard erase(cache_mutex_);
+      verified_.erase(std::string(access_token));
       return std::nullopt;
     }
   }
@@ -292,7 +294,7 @@ core::Result<core::Principal> AuthService::Authenticate(std::string_view access_
     const std::string key = claims->kind + ":" + claims->subject;
     std::optional<CachedPrincipal> cached;
     {
-      std::lock_guard lock(cache_mutex_);
+      std::shared_lock lock(cache_mutex_);
       auto it = others_.find(key);
       if (it != others_.end() && it->second.expires > clock_now) cached = it->second;
     }
@@ -314,7 +316,7 @@ core::Result<core::Principal> AuthService::Authenticate(std::string_view access_
   principal.kind = core::Principal::Kind::kUser;
 
   {
-    std::lock_guard lock(cache_mutex_);
+    std::shared_lock lock(cache_mutex_);
     auto it = cache_.find(claims->subject);
     if (it != cache_.end() && it->second.expires > clock_now) {
       if (!it->second.active) return core::Error::Unauthorized("the user is deactivated");

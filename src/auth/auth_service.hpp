@@ -4,6 +4,7 @@
 #include <functional>
 #include <mutex>
 #include <optional>
+#include <shared_mutex>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -12,6 +13,7 @@
 #include "auth/user_store.hpp"
 #include "core/principal.hpp"
 #include "core/result.hpp"
+#include "core/string_map.hpp"
 #include "db/database.hpp"
 
 namespace rapport::auth {
@@ -121,10 +123,11 @@ class AuthService {
   db::Database& database_;
   std::string secret_;
   UserStore users_;
-  std::mutex cache_mutex_;
-  std::unordered_map<std::string, CachedUser> cache_;
-  std::unordered_map<std::string, VerifiedToken> verified_;
-  std::unordered_map<std::string, CachedPrincipal> others_;  // by "<kind>:<id>"
+  // Every request reads these; only misses and changes write them.
+  std::shared_mutex cache_mutex_;
+  core::StringMap<CachedUser> cache_;
+  core::StringMap<VerifiedToken> verified_;
+  core::StringMap<CachedPrincipal> others_;  // by "<kind>:<id>"
   std::unordered_map<std::string, PrincipalResolver> resolvers_;  // by kind; set before serving
 };
 

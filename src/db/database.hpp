@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "core/result.hpp"
+#include "core/string_map.hpp"
 
 namespace soci {
 class session;
@@ -91,13 +92,7 @@ class Row {
  public:
   // Column positions by name, built once per prepared statement (looked up without copying
   // the name).
-  struct NameHash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view name) const {
-      return std::hash<std::string_view>{}(name);
-    }
-  };
-  using Columns = std::unordered_map<std::string, std::size_t, NameHash, std::equal_to<>>;
+  using Columns = core::StringMap<std::size_t>;
 
   Row(const std::vector<std::string>& cells, const std::vector<int>& nulls,
       const Columns& columns)
@@ -138,8 +133,9 @@ struct CachedStatement;
 
 // A connection, borrowed from the pool for the duration of a Read or Write callback.
 // Statements are prepared once per connection and reused, so a repeated query skips the SQL
-// compiler: on SQLite as SQLite's own statements keyed by their SQL text, on PostgreSQL as
-// SOCI's keyed by the text and the types of their values.
+// compiler: on SQLite as SQLite's own statements, on PostgreSQL as SOCI's with every value
+// bound as text; both keyed by their SQL text alone (the least recently used goes when a
+// connection holds 256).
 class Session {
  public:
   Session(soci::session& session, StatementCache& cache, bool sqlite)

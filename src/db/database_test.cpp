@@ -85,7 +85,9 @@ TEST_P(DatabaseTest, AFullStatementCacheDropsOneStatementAtATime) {
       // Distinct SQL texts; early ones are evicted and prepared again when run again.
       const int n = i < 280 ? i : i - 280;
       EXPECT_EQ(s.Scalar(Query(fmt::format("SELECT {} + ", n)).Param(1)), n + 1);
-      if (i < 256 - static_cast<int>(before)) EXPECT_EQ(s.CachedStatements(), before + i + 1);
+      if (i < 256 - static_cast<int>(before)) {
+        EXPECT_EQ(s.CachedStatements(), before + i + 1);
+      }
     }
     EXPECT_EQ(s.CachedStatements(), 256u);
     return 0;
