@@ -68,13 +68,16 @@ int main(int argc, char** argv) {
         "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND "
         "tbl_name IN ('customers', 'customer_tags', 'customer_status_changes')",
         -1, &list, 0), SQLITE_OK);
-    char drop[256];
+    char* names[kMaxIndexes];
     while (sqlite3_step(list) == SQLITE_ROW && index_count < kMaxIndexes) {
+      names[index_count] = sqlite3_mprintf("DROP INDEX %w", sqlite3_column_text(list, 0));
       indexes[index_count++] = strdup((const char*)sqlite3_column_text(list, 1));
-      snprintf(drop, sizeof drop, "DROP INDEX %s", sqlite3_column_text(list, 0));
-      Check(db, sqlite3_exec(db, drop, 0, 0, 0), SQLITE_OK);
     }
     sqlite3_finalize(list);
+    for (int i = 0; i < index_count; ++i) {
+      Check(db, sqlite3_exec(db, names[i], 0, 0, 0), SQLITE_OK);
+      sqlite3_free(names[i]);
+    }
   }
   const char* at = "2026-12-01T00:00:00.000000Z";
   char id[64], change[64], name[64], email[64];
