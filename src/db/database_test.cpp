@@ -147,6 +147,32 @@ TEST_P(DatabaseTest, SavepointUndoesOnlyTheFailedPartAndKeepsTheTransactionUsabl
   EXPECT_EQ(ids, "adf");
 }
 
+TEST_P(DatabaseTest, SavepointsLargerThanTheInMemoryJournalRollBackAndCommit) {
+  // Each write below changes ~7 MB of rows already committed, far more than a statement
+  // journal keeps in memory, so its undo copies go to a file: the failed one must still be
+  // undone, the next one committed.
+  ASSERT_TRUE(database_->Write([&](Session& s) -> core::Status {
+    s.Exec(Query("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 20000) "
+                 "INSERT INTO items (id, name, amount) SELECT 'i' || i, ")
+               .Param(std::string(300, 'x')).Sql(" || i, i FROM n"));
+    return core::Ok{};
+  }).ok());
+  auto failed = database_->Write([&](Session& s) -> core::Status {
+    s.Exec(Query("UPDATE items SET name = name || '!', amount = amount + 1"));
+    return core::Error::Conflict("changed my mind");
+  });
+  EXPECT_FALSE(failed.ok());
+  auto sum = [&] {
+    return database_->Read([](Session& s) { return s.Scalar(Query("SELECT sum(amount) FROM items")); });
+  };
+  EXPECT_EQ(sum(), 20000LL * 20001 / 2);
+  EXPECT_TRUE(database_->Write([&](Session& s) -> core::Status {
+    s.Exec(Query("UPDATE items SET name = name || '!', amount = amount + 1"));
+    return core::Ok{};
+  }).ok());
+  EXPECT_EQ(sum(), 20000LL * 20001 / 2 + 20000);
+}
+
 TEST_P(DatabaseTest, BulkWritesCommitOrRollBackAloneAmongOrdinaryOnes) {
   std::vector<std::thread> threads;
   std::atomic<int> failed{0};

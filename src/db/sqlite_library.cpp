@@ -14,9 +14,12 @@ namespace rapport::db {
 // it modifies) stay in memory up to kStatementJournalBytes. SQLite's default, 64 KiB, is less
 // than one customer insert touches (its row, eight index pages, the history row and its
 // indexes: ~20 pages); past it the journal becomes a temporary file that is never truncated
-// within the transaction, so every grouped write wrote its pages to a file first.
+// within the transaction, so every grouped write wrote its pages to a file first. The limit
+// stays under 128 KiB: with a larger one, SQLite 3.40 reports a full disk (SQLITE_FULL) when a
+// journal outgrows memory and moves to its file (DatabaseTest.SavepointsLargerThan... fails
+// with 256 KiB or 4 MiB).
 void ConfigureSqliteLibrary() {
-  static constexpr int kStatementJournalBytes = 4 << 20;
+  static constexpr int kStatementJournalBytes = 120 << 10;
   static std::once_flag once;
   std::call_once(once, [] {
     sqlite3_config(SQLITE_CONFIG_MULTITHREAD);
