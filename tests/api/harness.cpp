@@ -1,6 +1,7 @@
 #include "api/harness.hpp"
 
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <libpq-fe.h>
 #include <poll.h>
 #include <sys/prctl.h>
@@ -403,7 +404,20 @@ Server::Server(ServerOptions options) : options_(std::move(options)) {
   Start();
 }
 
-Server::~Server() { Stop(); }
+Server::~Server() {
+  // A server that exited on its own during the test (a crash, an abort) would otherwise show
+  // only as the client's connection errors.
+  if (pid_ > 0) {
+    if (std::optional<int> status = WaitForExit(pid_, Clock::now())) {
+      pid_ = -1;
+      reader_.join();
+      ADD_FAILURE() << "rapport serve exited during the test with code " << ExitCode(*status)
+                    << "\n--- stderr\n" << ErrorOutput();
+      return;
+    }
+  }
+  Stop();
+}
 
 std::string Server::base_url() const { return "http://127.0.0.1:" + std::to_string(port_); }
 

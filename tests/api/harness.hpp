@@ -79,6 +79,7 @@ class Server {
   std::string base_url() const;  // http://127.0.0.1:PORT
   const std::string& db_url() const { return options_.db_url; }
   bool running() const { return pid_ > 0; }
+  pid_t pid() const { return pid_; }
 
   // Standard output and error since the last start. Thread-safe.
   std::string Logs() const;

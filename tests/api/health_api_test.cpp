@@ -1,4 +1,6 @@
+#include <gtest/gtest-spi.h>
 #include <gtest/gtest.h>
+#include <signal.h>
 
 #include <string>
 
@@ -36,6 +38,21 @@ TEST_F(HealthApiTest, LogsTheRequestWithItsId) {
   EXPECT_TRUE(server().WaitForLog([&request_id](const nlohmann::json& entry) {
     return entry.dump().find(request_id) != std::string::npos;
   })) << server().Logs();
+}
+
+// The harness itself: a server that dies during a test (here killed from outside, as a crash
+// would end it) fails that test, with the server's error output, instead of only the client's
+// connection errors showing.
+TEST(HarnessTest, AServerThatExitsDuringATestFailsIt) {
+  EXPECT_NONFATAL_FAILURE(
+      {
+        Server server;
+        ::kill(server.pid(), SIGKILL);
+        // Returns false once the process has closed its output, i.e. it is gone.
+        EXPECT_FALSE(server.WaitForLog([](const nlohmann::json&) { return false; },
+                                       std::chrono::seconds(30)));
+      },
+      "rapport serve exited during the test with code 137");
 }
 
 }  // namespace
