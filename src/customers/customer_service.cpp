@@ -26,6 +26,13 @@ StatusChange MakeStatusChange(const core::Principal& who, const Customer& custom
           std::move(changed_by), customer.updated_at};
 }
 
+// Whose customers a list may show: an agent only their own (and unowned ones), everyone
+// else all of them.
+std::optional<std::string> VisibleTo(const core::Principal& who) {
+  if (who.is_agent()) return who.id;
+  return std::nullopt;
+}
+
 }  // namespace
 
 CustomerService::CustomerService(db::Database& database, companies::CompanyService& companies)
@@ -71,8 +78,7 @@ core::Result<CustomerPage> CustomerService::List(const core::Principal& who,
                                                  const core::PageRequest& page,
                                                  CustomerColumns columns) {
   if (auto allowed = RequireStaff(who); !allowed) return allowed.error();
-  std::optional<std::string> visible_to;
-  if (who.is_agent()) visible_to = who.id;
+  const std::optional<std::string> visible_to = VisibleTo(who);
   return database_.Read([&](db::Session& session) -> core::Result<CustomerPage> {
     return store_.List(session, filter, visible_to, page, columns);
   });
@@ -82,8 +88,7 @@ core::Result<std::string> CustomerService::ListJson(const core::Principal& who,
                                                     const CustomerFilter& filter,
                                                     const core::PageRequest& page) {
   if (auto allowed = RequireStaff(who); !allowed) return allowed.error();
-  std::optional<std::string> visible_to;
-  if (who.is_agent()) visible_to = who.id;
+  const std::optional<std::string> visible_to = VisibleTo(who);
   return database_.Read([&](db::Session& session) -> core::Result<std::string> {
     return store_.ListJson(session, filter, visible_to, page);
   });
@@ -373,8 +378,7 @@ core::Result<std::vector<std::string>> CustomerService::MatchingIds(
     db::Session& session, const core::Principal& who, const CustomerFilter& filter,
     std::string_view after_id, int limit) {
   if (auto allowed = RequireStaff(who); !allowed) return allowed.error();
-  std::optional<std::string> visible_to;
-  if (who.is_agent()) visible_to = who.id;
+  const std::optional<std::string> visible_to = VisibleTo(who);
   return store_.MatchingIds(session, filter, visible_to, after_id, limit);
 }
 
