@@ -407,8 +407,14 @@ Server::Server(ServerOptions options) : options_(std::move(options)) {
 Server::~Server() {
   // A server that exited on its own during the test (a crash, an abort) would otherwise show
   // only as the client's connection errors.
-  if (pid_ > 0) {
-    if (std::optional<int> status = WaitForExit(pid_, Clock::now())) {
+  bool output_closed = false;
+  {
+    std::lock_guard lock(mutex_);
+    output_closed = output_closed_;
+  }
+  // Its output closes as the process ends, a moment before it can be reaped.
+  if (pid_ > 0 && output_closed) {
+    if (std::optional<int> status = WaitForExit(pid_, Clock::now() + kStopGrace)) {
       pid_ = -1;
       reader_.join();
       ADD_FAILURE() << "rapport serve exited during the test with code " << ExitCode(*status)
