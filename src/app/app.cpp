@@ -292,6 +292,7 @@ Application::Application(Config config, db::Database& database,
                     [&portal = s.portal](db::Session& session, std::string_view id) {
                       return portal.Resolve(session, id);
                     });
+  s.customers.RegisterJobs(s.job_queue);
   s.portal.RegisterJobs(s.job_queue);
   portal::RegisterPortalRoutes(s.router, s.portal, s.tickets, s.interactions);
   s.notifications.Attach(s.interactions, s.tickets, s.emails);

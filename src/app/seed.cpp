@@ -15,6 +15,7 @@
 #include "core/ids.hpp"
 #include "core/text.hpp"
 #include "core/time.hpp"
+#include "customers/customer.hpp"
 
 namespace rapport::app {
 
@@ -143,19 +144,37 @@ int64_t Seed(db::Database& database, const SeedOptions& options) {
         }
         const auto visits = static_cast<int64_t>(orders.size());
 
+        customers::Customer customer;
+        customer.id = id;
+        customer.name = first + " " + last;
+        customer.first_name = first;
+        customer.last_name = last;
+        customer.email = fmt::format("{}.{}.{}@{}", core::ToLowerAscii(first),
+                                     core::ToLowerAscii(last), id.substr(24), company.domain);
+        customer.phone = fmt::format("+1 555 {:04}", rng() % 10000);
+        customer.company_id = company.id;
+        customer.company = company.name;
+        customer.status = status;
+        customer.tags = tags;
+        customer.attributes = attributes.dump();
+        customer.total_spend = spend;
+        customer.num_visits = visits;
+        customer.last_visit_at = last_visit;
+        customer.created_at = customer.updated_at = created_at;
+        std::string doc;
+        customer.AppendJson(doc);
+
         db::Query insert(
             "INSERT INTO customers (id, name, first_name, last_name, email, phone, company_id, "
             "status, notes, tags, attributes, total_spend, num_visits, last_visit_at, created_at, "
-            "updated_at) VALUES (");
-        insert.Param(id).Sql(", ").Param(first + " " + last).Sql(", ").Param(first).Sql(", ");
-        insert.Param(last).Sql(", ");
-        insert.Param(fmt::format("{}.{}.{}@{}", core::ToLowerAscii(first), core::ToLowerAscii(last),
-                                 id.substr(24), company.domain)).Sql(", ");
-        insert.Param(fmt::format("+1 555 {:04}", rng() % 10000)).Sql(", ").Param(company.id);
-        insert.Sql(", ").Param(status).Sql(", ").Param(std::optional<std::string>()).Sql(", ");
-        insert.Param(nlohmann::json(tags).dump()).Sql(", ").Param(attributes.dump()).Sql(", ");
-        insert.Param(spend).Sql(", ").Param(visits).Sql(", ").Param(last_visit).Sql(", ");
-        insert.Param(created_at).Sql(", ").Param(created_at).Sql(")");
+            "updated_at, doc) VALUES (");
+        insert.Param(id).Sql(", ").Param(customer.name).Sql(", ").Param(first).Sql(", ");
+        insert.Param(last).Sql(", ").Param(customer.email).Sql(", ").Param(customer.phone);
+        insert.Sql(", ").Param(company.id).Sql(", ").Param(customer.status).Sql(", ");
+        insert.Param(customer.notes).Sql(", ").Param(customers::TagsToJson(tags)).Sql(", ");
+        insert.Param(customer.attributes).Sql(", ").Param(spend).Sql(", ").Param(visits);
+        insert.Sql(", ").Param(last_visit).Sql(", ").Param(created_at).Sql(", ");
+        insert.Param(created_at).Sql(", ").Param(doc).Sql(")");
         session.Exec(insert);
         for (const SeedOrder& order : orders) {
           session.Exec(db::Query("INSERT INTO orders (id, customer_id, amount, currency, status, "

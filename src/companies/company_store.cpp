@@ -80,8 +80,16 @@ core::Status CompanyStore::Insert(db::Session& session, const Company& company) 
   return core::Ok{};
 }
 
+void CompanyStore::LockCustomers(db::Session& session, std::string_view id) const {
+  if (engine_ != db::Engine::kPostgres) return;
+  session.ForEach(
+      db::Query("SELECT id FROM customers WHERE company_id = ").Param(id).Sql(" FOR NO KEY UPDATE"),
+      [](const db::Row&) {});
+}
+
 core::Result<bool> CompanyStore::Update(db::Session& session, Company& company) const {
   const std::string updated_at = core::FormatTimestamp(core::Now());
+  LockCustomers(session, company.id);
   db::Query query("UPDATE companies SET name = ");
   query.Param(company.name).Sql(", domain = ").Param(company.domain);
   query.Sql(", phone = ").Param(company.phone).Sql(", address = ").Param(company.address);
@@ -102,6 +110,7 @@ core::Result<bool> CompanyStore::Update(db::Session& session, Company& company) 
 
 bool CompanyStore::Delete(db::Session& session, std::string_view id,
                           std::optional<int64_t> expected_version) const {
+  LockCustomers(session, id);
   db::Query query("DELETE FROM companies WHERE id = ");
   query.Param(id);
   if (expected_version) query.Sql(" AND version = ").Param(*expected_version);

@@ -41,6 +41,13 @@ class CompanyStore {
                   const core::PageRequest& page) const;
 
  private:
+  // PostgreSQL: locks the company's customers before the company's row is written. A write
+  // of a customer locks the customer, then reads its company FOR SHARE (the trigger of
+  // migration 0011, which keeps stored documents current); taking the two locks in the same
+  // order here means a rename or delete and a customer's write wait for each other instead of
+  // deadlocking.
+  void LockCustomers(db::Session& session, std::string_view id) const;
+
   db::Engine engine_;
 };
 

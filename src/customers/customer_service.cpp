@@ -309,7 +309,9 @@ core::Result<Customer> CustomerService::Update(db::Session& tx, const core::Prin
   if (auto allowed = RequireStaff(who); !allowed) return allowed.error();
   if (!core::IsUuid(id)) return core::Error::NotFound("customer", id);
   for (int attempt = 1;; ++attempt) {
-    auto found = Get(tx, who, id);
+    // Locked (PostgreSQL): the stored document written below is built from this read, so no
+    // other write of the row may come in between, versioned or not.
+    auto found = GetForUpdate(tx, who, id);
     if (!found) return found.error();
     Customer& customer = *found;
     if (expected_version && *expected_version != customer.version) {
@@ -372,6 +374,29 @@ core::Status CustomerService::Delete(const core::Principal& who, std::string_vie
 void CustomerService::SetPurchaseStats(db::Session& tx, std::string_view id,
                                        const PurchaseStats& stats) {
   store_.SetPurchaseStats(tx, id, stats);
+}
+
+int64_t CustomerService::WriteMissingDocuments(const std::function<bool()>& stop) {
+  constexpr int kBatch = 500;
+  int64_t written = 0;
+  std::string after;
+  while (!stop()) {
+    int64_t batch = 0;
+    database_.Apply([&](db::Session& tx) {
+      std::string last = store_.WriteMissingDocuments(tx, after, kBatch, batch);
+      after = std::move(last);
+    });
+    written += batch;
+    if (batch < kBatch) break;
+  }
+  return written;
+}
+
+void CustomerService::RegisterJobs(jobs::JobQueue& queue) {
+  queue.Every(std::string(kDocumentsJob), std::chrono::minutes(1), [this](const jobs::Job& job) {
+    WriteMissingDocuments([&job] { return job.stop_requested(); });
+    return jobs::Outcome::Done();
+  });
 }
 
 core::Result<std::vector<std::string>> CustomerService::MatchingIds(

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
@@ -14,6 +15,7 @@
 #include "customers/customer.hpp"
 #include "customers/customer_store.hpp"
 #include "db/database.hpp"
+#include "jobs/job_queue.hpp"
 
 namespace rapport::customers {
 
@@ -144,6 +146,13 @@ class CustomerService {
   // (nothing for admins and managers; no row for anonymous principals).
   static void AppendVisibleFilter(db::Query& query, const core::Principal& who,
                                   std::string_view customer_id_column);
+
+  // Writes the stored document (CustomerStore) of every customer that has none, a batch per
+  // transaction, until none is left or `stop()` says so. Returns how many it wrote. The job
+  // kDocumentsJob runs it every minute (after a migration, a company rename, an interaction).
+  int64_t WriteMissingDocuments(const std::function<bool()>& stop = [] { return false; });
+  static constexpr std::string_view kDocumentsJob = "customers.documents";
+  void RegisterJobs(jobs::JobQueue& queue);
 
   // Stores what the customer's orders add up to; bumps its version and updated_at.
   void SetPurchaseStats(db::Session& tx, std::string_view id, const PurchaseStats& stats);

@@ -15,8 +15,13 @@ namespace rapport::customers {
 namespace {
 
 // The columns FromRow reads: all of them, with the company's name from the join of kFrom;
-// or (kExported) the first kExportedColumns, with NULL for the name.
+// or (kExported) the first kExportedColumns, with NULL for the name; or (kDocument) the id and
+// the stored document.
 void SelectColumns(db::Query& query, CustomerColumns columns) {
+  if (columns == CustomerColumns::kDocument) {
+    query.Sql("c.id, c.doc");
+    return;
+  }
   const bool all = columns == CustomerColumns::kAll;
   query.Sql("c.id, c.name, c.first_name, c.last_name, c.email, c.phone, c.company_id, ");
   query.Sql(all ? "co.name AS company, " : "NULL AS company, ");
@@ -58,12 +63,14 @@ enum Column : std::size_t {
   kVersion, kCreatedAt, kUpdatedAt,
 };
 constexpr std::size_t kExportedColumns = kOwnerId + 1;
+// The position of the document in kDocument's columns (the id is first, as in the others).
+constexpr std::size_t kDocument = 1;
 
 // The position of the column that is the sort expression of `field` (in kSortColumns) and
 // that `columns` selects; nullopt for the folded expressions, selected as sort_<i>.
 std::optional<std::size_t> PlainSortColumn(std::string_view field, CustomerColumns columns) {
   if (field == "id") return kId;
-  if (columns == CustomerColumns::kExported) return std::nullopt;
+  if (columns != CustomerColumns::kAll) return std::nullopt;
   if (field == "created_at") return kCreatedAt;
   if (field == "updated_at") return kUpdatedAt;
   if (field == "status") return kStatus;
@@ -128,6 +135,20 @@ CustomerView ViewOfRow(const db::Row& row, std::string& tags_json) {
                       row.ViewAt(kLastInteractionAt),
                       text(kCreatedAt),
                       text(kUpdatedAt)};
+}
+
+// What the doc column holds for `c`: its API representation.
+std::string DocumentOf(const Customer& c) {
+  std::string doc;
+  doc.reserve(768);
+  c.AppendJson(doc);
+  return doc;
+}
+
+// The JSON of a kAll row, appended to `out`.
+void AppendRowJson(const db::Row& row, std::string& out) {
+  std::string tags_json;
+  ViewOfRow(row, tags_json).AppendJson(out);
 }
 
 // The API error for a constraint violation of a customer write; nullopt for anything else.
@@ -221,15 +242,30 @@ std::optional<Customer> CustomerStore::FindById(db::Session& session, std::strin
 
 std::optional<CustomerJson> CustomerStore::FindJsonById(db::Session& session,
                                                         std::string_view id) const {
+  static const std::string kSelect =
+      "SELECT c.id, c.doc, c.owner_id, c.version" + std::string(kFromCustomers) +
+      " WHERE c.id = ";
   std::optional<CustomerJson> found;
+  bool stored = false;
+  session.First(db::Query(kSelect).Param(id), [&](const db::Row& row) {
+    CustomerJson& customer = found.emplace();
+    customer.id = row.TextAt(0);
+    customer.owner_id = row.OptTextAt(2);
+    customer.version = row.IntAt(3).value_or(0);
+    if (auto doc = row.ViewAt(1)) {
+      customer.text = *doc;
+      stored = true;
+    }
+  });
+  if (!found || stored) return found;
+  // No document: written from the row (read again, so the text and the version agree).
+  found.reset();
   session.First(ByIdQuery(id, false), [&](const db::Row& row) {
-    std::string tags_json;
-    const CustomerView view = ViewOfRow(row, tags_json);
     CustomerJson& customer = found.emplace();
     customer.text.reserve(768);
-    view.AppendJson(customer.text);
-    customer.id = view.id;
-    if (view.owner_id) customer.owner_id = *view.owner_id;
+    AppendRowJson(row, customer.text);
+    customer.id = row.TextAt(kId);
+    customer.owner_id = row.OptTextAt(kOwnerId);
     customer.version = row.IntAt(kVersion).value_or(0);
   });
   return found;
@@ -273,7 +309,8 @@ core::Status CustomerStore::Insert(db::Session& session, std::span<const Custome
     db::InsertRows(
         session,
         "INSERT INTO customers (id, name, first_name, last_name, email, phone, company_id, "
-        "status, notes, tags, attributes, owner_id, version, created_at, updated_at) VALUES ",
+        "status, notes, tags, attributes, owner_id, version, created_at, updated_at, doc) "
+        "VALUES ",
         customers.size(), kRowsPerStatement, [&](db::Query& query, std::size_t i) {
           const Customer& c = customers[i];
           query.Param(c.id).Sql(", ").Param(c.name).Sql(", ").Param(c.first_name).Sql(", ");
@@ -281,7 +318,7 @@ core::Status CustomerStore::Insert(db::Session& session, std::span<const Custome
           query.Param(c.company_id).Sql(", ").Param(c.status).Sql(", ").Param(c.notes).Sql(", ");
           query.Param(TagsToJson(c.tags)).Sql(", ").Param(c.attributes).Sql(", ");
           query.Param(c.owner_id).Sql(", ").Param(c.version).Sql(", ").Param(c.created_at);
-          query.Sql(", ").Param(c.updated_at);
+          query.Sql(", ").Param(c.updated_at).Sql(", ").Param(DocumentOf(c));
         });
   } catch (const std::exception& e) {
     if (auto error = ConstraintError(e)) return *error;
@@ -293,7 +330,11 @@ core::Status CustomerStore::Insert(db::Session& session, std::span<const Custome
 
 core::Result<bool> CustomerStore::Update(db::Session& session, Customer& c,
                                          bool tags_changed) const {
-  const std::string updated_at = core::FormatTimestamp(core::Now());
+  std::string updated_at = core::FormatTimestamp(core::Now());
+  // The document as the row will be: the new updated_at, everything else as `c` has it.
+  std::swap(c.updated_at, updated_at);
+  const std::string doc = DocumentOf(c);
+  std::swap(c.updated_at, updated_at);
   db::Query query("UPDATE customers SET name = ");
   query.Param(c.name).Sql(", first_name = ").Param(c.first_name);
   query.Sql(", last_name = ").Param(c.last_name).Sql(", email = ").Param(c.email);
@@ -303,6 +344,7 @@ core::Result<bool> CustomerStore::Update(db::Session& session, Customer& c,
   query.Sql(", attributes = ").Param(c.attributes);
   query.Sql(", owner_id = ").Param(c.owner_id);
   query.Sql(", version = version + 1, updated_at = ").Param(updated_at);
+  query.Sql(", doc = ").Param(doc);
   query.Sql(" WHERE id = ").Param(c.id).Sql(" AND version = ").Param(c.version);
   int64_t changed = 0;
   try {
@@ -371,6 +413,24 @@ void CustomerStore::SetPurchaseStats(db::Session& session, std::string_view id,
   query.Sql(", version = version + 1, updated_at = ").Param(core::FormatTimestamp(core::Now()));
   query.Sql(" WHERE id = ").Param(id);
   session.Exec(query);
+}
+
+std::string CustomerStore::WriteMissingDocuments(db::Session& session, std::string_view after_id,
+                                                 int limit, int64_t& written) const {
+  db::Query query("SELECT ");
+  SelectColumns(query, CustomerColumns::kAll);
+  query.Sql(kFrom).Sql(" WHERE c.doc IS NULL");
+  if (!after_id.empty()) query.Sql(" AND c.id > ").Param(after_id);
+  query.Sql(fmt::format(" ORDER BY c.id LIMIT {}", limit));
+  if (engine_ == db::Engine::kPostgres) query.Sql(" FOR NO KEY UPDATE OF c SKIP LOCKED");
+  std::vector<Customer> customers;
+  session.ForEach(query, [&](const db::Row& row) { customers.push_back(FromRow(row)); });
+  for (const Customer& c : customers) {
+    session.Exec(db::Query("UPDATE customers SET doc = ").Param(DocumentOf(c)).Sql(" WHERE id = ")
+                     .Param(c.id));
+  }
+  written = static_cast<int64_t>(customers.size());
+  return customers.empty() ? std::string() : customers.back().id;
 }
 
 std::vector<std::string> CustomerStore::MatchingIds(db::Session& session,
@@ -459,14 +519,30 @@ std::string CustomerStore::ListJson(db::Session& session, const CustomerFilter& 
   out.reserve(64 + static_cast<std::size_t>(page.limit) * 640);
   out += "{\"data\":[";
   bool first = true;
-  std::string tags_json;
   std::optional<int64_t> total;
-  auto next_cursor = ListRows(session, filter, visible_to, page, CustomerColumns::kAll, total,
-                              [&](const db::Row& row) {
-                                if (!first) out += ',';
-                                first = false;
-                                ViewOfRow(row, tags_json).AppendJson(out);
-                              });
+  auto next_cursor = ListRows(
+      session, filter, visible_to, page, CustomerColumns::kDocument, total,
+      [&](const db::Row& row) {
+        const std::optional<std::string_view> doc = row.ViewAt(kDocument);
+        const std::size_t start = out.size();
+        if (!first) out += ',';
+        if (doc) {
+          out += *doc;
+        } else {
+          // Read while the page's statement is still open: on SQLite the same snapshot. A row
+          // deleted in between (PostgreSQL reads each statement afresh) is left out.
+          bool found = false;
+          session.First(ByIdQuery(row.TextAt(kId), false), [&](const db::Row& full) {
+            AppendRowJson(full, out);
+            found = true;
+          });
+          if (!found) {
+            out.resize(start);
+            return;
+          }
+        }
+        first = false;
+      });
   AppendPageEnd(out, next_cursor, total);
   return out;
 }

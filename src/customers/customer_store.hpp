@@ -17,7 +17,8 @@ namespace rapport::customers {
 // What a list reads of each customer. kExported: the writable fields and the owner (id to
 // owner_id), without the company's name (no join per row: callers name companies themselves,
 // CustomerService::SetCompanyNames) and without the derived counters, version and timestamps.
-enum class CustomerColumns { kAll, kExported };
+// kDocument (ListJson): the id and the stored document, NULL where it must be built from kAll.
+enum class CustomerColumns { kAll, kExported, kDocument };
 
 // A customer as the API's JSON text, with what authorization and the ETag need.
 struct CustomerJson {
@@ -43,7 +44,8 @@ class CustomerStore {
   // FOR NO KEY UPDATE; SQLite runs one write transaction at a time anyway).
   std::optional<Customer> FindById(db::Session& session, std::string_view id,
                                    bool lock = false) const;
-  // The same customer written straight to its JSON text (GET /customers/{id}).
+  // The same customer as its JSON text (GET /customers/{id}): the stored document, or when
+  // there is none, written straight from the row.
   std::optional<CustomerJson> FindJsonById(db::Session& session, std::string_view id) const;
 
   // The customer whose email equals `email` case-insensitively (as the unique index compares).
@@ -82,6 +84,13 @@ class CustomerStore {
   void SetPurchaseStats(db::Session& session, std::string_view id,
                         const PurchaseStats& stats) const;
 
+  // Writes the document of up to `limit` customers that have none, in id order after
+  // `after_id` (none when empty), from their rows as this transaction reads them (locked on
+  // PostgreSQL; rows another writer holds are left for the next run). Returns the last id
+  // read and sets `written` to the number of rows.
+  std::string WriteMissingDocuments(db::Session& session, std::string_view after_id, int limit,
+                                    int64_t& written) const;
+
   // Up to `limit` ids of customers matching `filter` (and `visible_to`, as List), in id
   // order, after `after_id` (none when empty).
   std::vector<std::string> MatchingIds(db::Session& session, const CustomerFilter& filter,
@@ -93,8 +102,8 @@ class CustomerStore {
   CustomerPage List(db::Session& session, const CustomerFilter& filter,
                     const std::optional<std::string>& visible_to, const core::PageRequest& page,
                     CustomerColumns columns = CustomerColumns::kAll) const;
-  // The same page (kAll) as the response text of GET /customers, each row written straight
-  // from the database to JSON.
+  // The same page (kAll) as the response text of GET /customers: each customer's stored
+  // document; those without one read again in one query and written straight from the rows.
   std::string ListJson(db::Session& session, const CustomerFilter& filter,
                        const std::optional<std::string>& visible_to,
                        const core::PageRequest& page) const;

@@ -49,10 +49,12 @@ std::vector<Migration> MigrationsFor(Engine engine) {
   return result;
 }
 
-// Splits a migration into statements at semicolons that end a line.
+// Splits a migration into statements at semicolons that end a line, except inside a
+// PostgreSQL function body quoted with $$.
 std::vector<std::string> Statements(std::string_view sql) {
   std::vector<std::string> statements;
   std::string current;
+  bool in_body = false;
   std::size_t start = 0;
   while (start < sql.size()) {
     std::size_t end = sql.find('\n', start);
@@ -61,8 +63,12 @@ std::vector<std::string> Statements(std::string_view sql) {
     start = end + 1;
     if (line.starts_with("--")) continue;
     current.append(line).append("\n");
+    for (auto quote = line.find("$$"); quote != std::string_view::npos;
+         quote = line.find("$$", quote + 2)) {
+      in_body = !in_body;
+    }
     auto last = line.find_last_not_of(" \t\r");
-    if (last != std::string_view::npos && line[last] == ';') {
+    if (!in_body && last != std::string_view::npos && line[last] == ';') {
       statements.push_back(std::move(current));
       current.clear();
     }

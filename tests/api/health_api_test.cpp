@@ -44,6 +44,7 @@ TEST_F(HealthApiTest, LogsTheRequestWithItsId) {
 // would end it) fails that test, with the server's error output, instead of only the client's
 // connection errors showing.
 TEST(HarnessTest, AServerThatExitsDuringATestFailsIt) {
+  RAPPORT_SKIP_IF_ENGINE_UNAVAILABLE();
   EXPECT_NONFATAL_FAILURE(
       {
         Server server;
