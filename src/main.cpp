@@ -4,6 +4,7 @@
 
 #include <iostream>
 #include <map>
+#include <optional>
 #include <string>
 
 #include <CLI/CLI.hpp>
@@ -50,9 +51,13 @@ Config LoadOrExit(const Flags& flags) {
 }
 
 int MigrateWithProgress(rapport::db::Database& database) {
-  rapport::app::ProgressBar bar("migrate", rapport::db::LatestMigration());
-  int applied = rapport::db::Migrate(database, [&](int done, int) { bar.Set(done); });
-  bar.Finish();
+  // Sized by the migrations still to apply, which Migrate reports before the first.
+  std::optional<rapport::app::ProgressBar> bar;
+  int applied = rapport::db::Migrate(database, [&](int done, int total) {
+    if (!bar && total > 0) bar.emplace("migrate", total);
+    if (bar) bar->Set(done);
+  });
+  if (bar) bar->Finish();
   return applied;
 }
 

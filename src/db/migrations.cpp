@@ -109,6 +109,7 @@ int Migrate(Database& database, const std::function<void(int, int)>& progress) {
       const int total = static_cast<int>(std::count_if(
           migrations.begin(), migrations.end(),
           [&](const Migration& m) { return m.version > current; }));
+      if (progress) progress(0, total);
       for (const Migration& migration : migrations) {
         if (migration.version <= current) continue;
         raw << (database.engine() == Engine::kSqlite ? "BEGIN IMMEDIATE" : "BEGIN");
