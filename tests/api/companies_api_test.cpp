@@ -176,5 +176,22 @@ TEST_F(CompaniesApiTest, DeletingACompanyKeepsItsCustomers) {
   EXPECT_TRUE(after.json()["company"].is_null());
 }
 
+TEST_F(CompaniesApiTest, ARenamedCompanyShowsInItsCustomersAtOnce) {
+  const json company = CreateCompany({{"name", "Old Name Inc"}});
+  const json customer = Created("/api/v1/customers", {{"name", "Renamed"}, {"company_id", company["id"]}});
+  const std::string path = "/api/v1/customers/" + customer["id"].get<std::string>();
+  ASSERT_EQ(client().Get(path).json()["company"], "Old Name Inc");
+  HttpResponse renamed = client().Patch(PathOf(company), {{"name", "New Name Inc"}});
+  ASSERT_EQ(renamed.status, 200) << renamed;
+  // Read by id, in the customer list and in the company's list.
+  EXPECT_EQ(client().Get(path).json()["company"], "New Name Inc");
+  const json list = client().Get("/api/v1/customers?q=Renamed").json();
+  ASSERT_EQ(list["data"].size(), 1u) << list;
+  EXPECT_EQ(list["data"][0]["company"], "New Name Inc");
+  const json of_company = client().Get(PathOf(company) + "/customers").json();
+  ASSERT_EQ(of_company["data"].size(), 1u) << of_company;
+  EXPECT_EQ(of_company["data"][0], client().Get(path).json());
+}
+
 }  // namespace
 }  // namespace rapport::testing
