@@ -47,7 +47,12 @@ void Router::Add(Method method, std::string pattern, Handler handler, RouteOptio
     }
   }
   if (by_length_.size() <= route.segments.size()) by_length_.resize(route.segments.size() + 1);
-  by_length_[route.segments.size()].push_back(routes_.size());
+  Candidates& candidates = by_length_[route.segments.size()];
+  if (route.segments.size() > kResourceSegment && !IsParameter(route.segments[kResourceSegment])) {
+    candidates.by_resource[route.segments[kResourceSegment]].push_back(routes_.size());
+  } else {
+    candidates.any.push_back(routes_.size());
+  }
   routes_.push_back(std::move(route));
 }
 
@@ -73,8 +78,20 @@ Router::Match Router::Find(Method method, std::string_view path, Request& reques
   // candidate with the most literal segments.
   int best_literals = -1;
   if (segments.size() >= by_length_.size()) return match;
-  for (const std::size_t index : by_length_[segments.size()]) {
-    const Route& route = routes_[index];
+  const Candidates& candidates = by_length_[segments.size()];
+  static const std::vector<std::size_t> kNone;
+  const std::vector<std::size_t>* keyed = &kNone;
+  if (segments.size() > kResourceSegment) {
+    auto it = candidates.by_resource.find(segments[kResourceSegment]);
+    if (it != candidates.by_resource.end()) keyed = &it->second;
+  }
+  // Both lists in the order the routes were added, merged, so ties go as they always did.
+  auto next_keyed = keyed->begin();
+  auto next_any = candidates.any.begin();
+  while (next_keyed != keyed->end() || next_any != candidates.any.end()) {
+    const bool take_keyed = next_any == candidates.any.end() ||
+                            (next_keyed != keyed->end() && *next_keyed < *next_any);
+    const Route& route = routes_[take_keyed ? *next_keyed++ : *next_any++];
     if (!Matches(route, segments)) continue;
     if (route.method != method) {
       if (match.allowed.find(MethodName(route.method)) == std::string::npos) {

@@ -6,6 +6,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/string_map.hpp"
 #include "http/request.hpp"
 #include "http/response.hpp"
 
@@ -89,9 +90,16 @@ class Router {
  private:
   static bool Matches(const Route& route, const std::vector<std::string_view>& segments);
   std::vector<Route> routes_;
-  // Indices into routes_ by number of segments, in the order added: a path is compared only
-  // with the routes that have as many segments as it does.
-  std::vector<std::vector<std::size_t>> by_length_;
+  // Indices into routes_, in the order added, by number of segments and then by the third
+  // segment (the resource of /api/v1/<resource>/...) when it is a literal; `any` holds the
+  // routes with fewer segments or a parameter there. A path is compared only with the routes
+  // that have as many segments and its third segment, or any there.
+  struct Candidates {
+    std::vector<std::size_t> any;
+    core::StringMap<std::vector<std::size_t>> by_resource;
+  };
+  static constexpr std::size_t kResourceSegment = 2;
+  std::vector<Candidates> by_length_;
   std::vector<std::string> blocking_prefixes_;
 };
 
