@@ -382,10 +382,8 @@ int64_t CustomerService::WriteMissingDocuments(const std::function<bool()>& stop
   std::string after;
   while (!stop()) {
     int64_t batch = 0;
-    database_.Apply([&](db::Session& tx) {
-      std::string last = store_.WriteMissingDocuments(tx, after, kBatch, batch);
-      after = std::move(last);
-    });
+    database_.Apply(
+        [&](db::Session& tx) { after = store_.WriteMissingDocuments(tx, after, kBatch, batch); });
     written += batch;
     if (batch < kBatch) break;
   }
