@@ -5,10 +5,11 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <mutex>
 #include <fstream>
 #include <stdexcept>
 
-#include <spdlog/sinks/base_sink.h>
+#include <spdlog/sinks/sink.h>
 #include <spdlog/spdlog.h>
 
 #include <fmt/format.h>
@@ -65,24 +66,52 @@ namespace rapport::app {
 
 namespace {
 
-// Lines go into stdio's buffer and reach stdout in batches (flushed every second and at
-// warnings), so logging a request costs a copy, not a system call or a thread wake-up.
-class BufferedStdoutSink : public spdlog::sinks::base_sink<std::mutex> {
- protected:
-  void sink_it_(const spdlog::details::log_msg& msg) override {
-    std::fwrite(msg.payload.data(), 1, msg.payload.size(), stdout);
-    std::fputc('\n', stdout);
+// Log lines are collected in memory and reach stdout in chunks of kChunkBytes (and every
+// second and at warnings, when spdlog flushes), so logging a request costs a copy, not a
+// system call. The chunk is written after the lines' mutex is released: a thread that fills a
+// chunk takes the write mutex first, so chunks leave in order, but the other threads go on
+// adding lines while it writes.
+class ChunkedStdoutSink final : public spdlog::sinks::sink {
+ public:
+  ~ChunkedStdoutSink() override { flush(); }
+
+  void log(const spdlog::details::log_msg& msg) override {
+    std::unique_lock lines(lines_mutex_);
+    lines_.append(msg.payload.data(), msg.payload.size());
+    lines_.push_back('\n');
+    if (lines_.size() >= kChunkBytes) Write(lines);
   }
-  void flush_() override { std::fflush(stdout); }
+  void flush() override {
+    std::unique_lock lines(lines_mutex_);
+    Write(lines);
+  }
+  // Lines are written as they are given (the access log and events are JSON already).
+  void set_pattern(const std::string&) override {}
+  void set_formatter(std::unique_ptr<spdlog::formatter>) override {}
+
+ private:
+  static constexpr std::size_t kChunkBytes = 64 << 10;
+
+  void Write(std::unique_lock<std::mutex>& lines) {
+    std::string chunk;
+    chunk.swap(lines_);
+    lines_.reserve(kChunkBytes + 1024);
+    std::lock_guard write(write_mutex_);
+    lines.unlock();
+    std::fwrite(chunk.data(), 1, chunk.size(), stdout);
+    std::fflush(stdout);
+  }
+
+  std::mutex lines_mutex_;
+  std::string lines_;  // guarded by lines_mutex_
+  std::mutex write_mutex_;
 };
 
 }  // namespace
 
 std::shared_ptr<spdlog::logger> MakeLogger(const std::string& level) {
   if (auto existing = spdlog::get("rapport")) return existing;
-  static char buffer[1 << 16];
-  std::setvbuf(stdout, buffer, _IOFBF, sizeof(buffer));
-  auto logger = std::make_shared<spdlog::logger>("rapport", std::make_shared<BufferedStdoutSink>());
+  auto logger = std::make_shared<spdlog::logger>("rapport", std::make_shared<ChunkedStdoutSink>());
   logger->set_level(spdlog::level::from_str(level));
   logger->flush_on(spdlog::level::warn);
   spdlog::register_logger(logger);

@@ -5,9 +5,9 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <condition_variable>
 #include <ctime>
-#include <iterator>
 #include <list>
 #include <mutex>
 #include <thread>
@@ -634,6 +634,18 @@ void AppendUtcSecond(std::string& out) {
   out += cached_text;
 }
 
+// Appends `seconds` as milliseconds with three decimals ("12.345"), without floating-point
+// formatting.
+void AppendMilliseconds(std::string& out, double seconds) {
+  const long long micros = std::max(0LL, std::llround(seconds * 1e6));
+  out += fmt::format_int(micros / 1000).c_str();
+  const auto fraction = static_cast<int>(micros % 1000);
+  out += '.';
+  out += static_cast<char>('0' + fraction / 100);
+  out += static_cast<char>('0' + fraction / 10 % 10);
+  out += static_cast<char>('0' + fraction % 10);
+}
+
 void Server::Impl::Log(const AccessRecord& record, int status, double seconds,
                        std::string_view extra) {
   metrics.Record(MethodName(record.method), record.route, status, seconds);
@@ -651,8 +663,11 @@ void Server::Impl::Log(const AccessRecord& record, int status, double seconds,
   core::AppendJsonString(line, record.route);
   line += R"(,"path":)";
   core::AppendJsonString(line, record.path);
-  fmt::format_to(std::back_inserter(line), R"(,"status":{},"duration_ms":{:.3f},"ip":")", status,
-                 seconds * 1000);
+  line += R"(,"status":)";
+  line += fmt::format_int(status).c_str();
+  line += R"(,"duration_ms":)";
+  AppendMilliseconds(line, seconds);
+  line += R"(,"ip":")";
   line += record.ip;
   line += R"(","principal":")";
   line += record.principal;
