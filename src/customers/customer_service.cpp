@@ -288,9 +288,10 @@ core::Result<Customer> CustomerService::Find(db::Session& session, const core::P
   return std::move(*customer);
 }
 
-void CustomerService::SetLastInteractionAt(db::Session& tx, std::string_view id,
+void CustomerService::SetLastInteractionAt(db::Session& tx, Customer customer,
                                            const std::optional<std::string>& at) {
-  store_.SetLastInteractionAt(tx, id, at);
+  customer.last_interaction_at = at;
+  store_.SetLastInteractionAt(tx, customer);
 }
 
 core::Result<Customer> CustomerService::Update(const core::Principal& who, std::string_view id,
@@ -371,9 +372,9 @@ core::Status CustomerService::Delete(const core::Principal& who, std::string_vie
   });
 }
 
-void CustomerService::SetPurchaseStats(db::Session& tx, std::string_view id,
+void CustomerService::SetPurchaseStats(db::Session& tx, Customer customer,
                                        const PurchaseStats& stats) {
-  store_.SetPurchaseStats(tx, id, stats);
+  store_.SetPurchaseStats(tx, customer, stats);
 }
 
 int64_t CustomerService::WriteMissingDocuments(const std::function<bool()>& stop) {

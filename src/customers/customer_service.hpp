@@ -113,9 +113,10 @@ class CustomerService {
   core::Result<Customer> GetForUpdate(db::Session& tx, const core::Principal& who,
                                       std::string_view id);
 
-  // Sets the derived last_interaction_at (maintained by the interactions capability). Not an
-  // edit of the customer: version, ETag and updated_at stay as they are.
-  void SetLastInteractionAt(db::Session& tx, std::string_view id,
+  // Sets the derived last_interaction_at (maintained by the interactions capability) of
+  // `customer`, as GetForUpdate read it in `tx`. Not an edit of the customer: version, ETag and
+  // updated_at stay as they are.
+  void SetLastInteractionAt(db::Session& tx, Customer customer,
                             const std::optional<std::string>& at);
 
   // Applies `changes` (a PATCH); records a status change. A PATCH that changes nothing
@@ -149,13 +150,14 @@ class CustomerService {
 
   // Writes the stored document (CustomerStore) of every customer that has none, a batch per
   // transaction, until none is left or `stop()` says so. Returns how many it wrote. The job
-  // kDocumentsJob runs it every minute (after a migration, a company rename, an interaction).
+  // kDocumentsJob runs it every minute (after a migration, a company rename, a deleted company).
   int64_t WriteMissingDocuments(const std::function<bool()>& stop = [] { return false; });
   static constexpr std::string_view kDocumentsJob = "customers.documents";
   void RegisterJobs(jobs::JobQueue& queue);
 
-  // Stores what the customer's orders add up to; bumps its version and updated_at.
-  void SetPurchaseStats(db::Session& tx, std::string_view id, const PurchaseStats& stats);
+  // Stores what the orders of `customer` (as GetForUpdate read it in `tx`) add up to; bumps
+  // its version and updated_at.
+  void SetPurchaseStats(db::Session& tx, Customer customer, const PurchaseStats& stats);
   // Up to `limit` ids, in id order after `after_id` ("" for the first batch), of the
   // customers `who` may see that match `filter`: an audience walked in batches.
   core::Result<std::vector<std::string>> MatchingIds(db::Session& session,

@@ -114,16 +114,31 @@ TEST_P(CustomerDocumentsTest, EveryKindOfWriteLeavesOnlyCurrentDocuments) {
   Update(alone, {{"company", "Globex"}});
   EXPECT_EQ(ExpectDocumentsCurrent(), 3) << "an update writes the new document";
 
-  // Writes that do not write a document clear it.
+  // The derived values are written with the document of the row the transaction locked.
   database_->Apply([&](db::Session& tx) {
-    customers_->SetLastInteractionAt(tx, acme, "2026-11-30T10:00:00Z");
-    customers_->SetPurchaseStats(tx, globex, {.total_spend = 1250, .num_visits = 2,
-                                              .last_visit_at = "2026-11-29T09:00:00Z"});
+    customers_->SetLastInteractionAt(tx, *customers_->GetForUpdate(tx, admin_, acme),
+                                     "2026-11-30T10:00:00Z");
+    customers_->SetPurchaseStats(tx, *customers_->GetForUpdate(tx, admin_, globex),
+                                 {.total_spend = 1250, .num_visits = 2,
+                                  .last_visit_at = "2026-11-29T09:00:00Z"});
   });
-  EXPECT_EQ(ExpectDocumentsCurrent(), 1);
-  EXPECT_EQ(Documents()[acme], "");
-  EXPECT_EQ(Documents()[globex], "");
-  EXPECT_EQ(customers_->WriteMissingDocuments(), 2);
+  EXPECT_EQ(ExpectDocumentsCurrent(), 3);
+  EXPECT_EQ(nlohmann::json::parse(Documents()[acme])["last_interaction_at"],
+            "2026-11-30T10:00:00Z");
+  // Given a customer that is not the row as it is, they write the value and clear the
+  // document rather than store one built from old values.
+  Customer stale = *customers_->Get(admin_, alone);
+  Update(alone, {{"notes", "changed since"}});
+  database_->Apply([&](db::Session& tx) {
+    customers_->SetLastInteractionAt(tx, stale, "2026-11-28T08:00:00Z");
+    customers_->SetPurchaseStats(tx, stale, {.total_spend = 300, .num_visits = 1});
+  });
+  EXPECT_EQ(Documents()[alone], "");
+  const auto rebuilt = nlohmann::json::parse(customers_->GetJson(admin_, alone)->text);
+  EXPECT_EQ(rebuilt["notes"], "changed since");
+  EXPECT_EQ(rebuilt["last_interaction_at"], "2026-11-28T08:00:00Z");
+  EXPECT_EQ(rebuilt["total_spend"], 3);
+  EXPECT_EQ(customers_->WriteMissingDocuments(), 1);
   EXPECT_EQ(ExpectDocumentsCurrent(), 3);
 
   // A renamed company clears its customers' documents; a deleted one too (company_id is set

@@ -371,11 +371,14 @@ bool CustomerStore::Delete(db::Session& session, std::string_view id,
   return session.Exec(query) > 0;
 }
 
-void CustomerStore::SetLastInteractionAt(db::Session& session, std::string_view id,
-                                         const std::optional<std::string>& at) const {
+void CustomerStore::SetLastInteractionAt(db::Session& session, const Customer& c) const {
   db::Query query("UPDATE customers SET last_interaction_at = ");
-  query.Param(at).Sql(" WHERE id = ").Param(id);
-  session.Exec(query);
+  query.Param(c.last_interaction_at).Sql(", doc = ").Param(DocumentOf(c));
+  query.Sql(" WHERE id = ").Param(c.id).Sql(" AND version = ").Param(c.version);
+  if (session.Exec(query) > 0) return;
+  // `c` is not the row as it is: the value alone (the trigger clears the document).
+  session.Exec(db::Query("UPDATE customers SET last_interaction_at = ")
+                   .Param(c.last_interaction_at).Sql(" WHERE id = ").Param(c.id));
 }
 
 void CustomerStore::RecordStatusChanges(db::Session& session,
@@ -405,14 +408,26 @@ std::vector<StatusChange> CustomerStore::StatusHistory(db::Session& session,
   return history;
 }
 
-void CustomerStore::SetPurchaseStats(db::Session& session, std::string_view id,
+void CustomerStore::SetPurchaseStats(db::Session& session, Customer& c,
                                      const PurchaseStats& stats) const {
-  db::Query query("UPDATE customers SET total_spend = ");
-  query.Param(stats.total_spend).Sql(", num_visits = ").Param(stats.num_visits);
-  query.Sql(", last_visit_at = ").Param(stats.last_visit_at);
-  query.Sql(", version = version + 1, updated_at = ").Param(core::FormatTimestamp(core::Now()));
-  query.Sql(" WHERE id = ").Param(id);
-  session.Exec(query);
+  const int64_t read_version = c.version;
+  c.total_spend = stats.total_spend;
+  c.num_visits = stats.num_visits;
+  c.last_visit_at = stats.last_visit_at;
+  c.updated_at = core::FormatTimestamp(core::Now());
+  auto update = [&](bool with_document) {
+    db::Query query("UPDATE customers SET total_spend = ");
+    query.Param(c.total_spend).Sql(", num_visits = ").Param(c.num_visits);
+    query.Sql(", last_visit_at = ").Param(c.last_visit_at);
+    query.Sql(", version = version + 1, updated_at = ").Param(c.updated_at);
+    if (with_document) query.Sql(", doc = ").Param(DocumentOf(c));
+    query.Sql(" WHERE id = ").Param(c.id);
+    if (with_document) query.Sql(" AND version = ").Param(read_version);
+    return session.Exec(query) > 0;
+  };
+  // When `c` is not the row as it is, the values alone (the trigger clears the document).
+  if (!update(true)) update(false);
+  c.version = read_version + 1;
 }
 
 std::string CustomerStore::WriteMissingDocuments(db::Session& session, std::string_view after_id,

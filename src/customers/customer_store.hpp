@@ -72,17 +72,17 @@ class CustomerStore {
   bool Delete(db::Session& session, std::string_view id,
               std::optional<int64_t> expected_version) const;
 
-  // Writes the derived last_interaction_at; version and updated_at stay as they are.
-  void SetLastInteractionAt(db::Session& session, std::string_view id,
-                            const std::optional<std::string>& at) const;
+  // Writes the derived last_interaction_at of `c` (the row as this transaction read it, with
+  // the new value) and its document; version and updated_at stay as they are.
+  void SetLastInteractionAt(db::Session& session, const Customer& c) const;
 
   void RecordStatusChanges(db::Session& session, std::span<const StatusChange> changes) const;
   // Oldest first.
   std::vector<StatusChange> StatusHistory(db::Session& session, std::string_view id) const;
 
-  // Writes the order-derived columns (bumping version and updated_at).
-  void SetPurchaseStats(db::Session& session, std::string_view id,
-                        const PurchaseStats& stats) const;
+  // Writes the order-derived columns of `c` (the row as this transaction read it) and its
+  // document, bumping version and updated_at; `c` is updated to match.
+  void SetPurchaseStats(db::Session& session, Customer& c, const PurchaseStats& stats) const;
 
   // Writes the document of up to `limit` customers that have none, in id order after
   // `after_id` (none when empty), from their rows as this transaction reads them (locked on

@@ -158,7 +158,7 @@ core::Status InteractionService::Delete(const core::Principal& who, std::string_
 void InteractionService::Recorded(db::Session& tx, const customers::Customer& customer,
                                   const Interaction* before, const Interaction* after) {
   auto last = store_.LastInteractionAt(tx, customer.id);
-  if (last != customer.last_interaction_at) customers_.SetLastInteractionAt(tx, customer.id, last);
+  if (last != customer.last_interaction_at) customers_.SetLastInteractionAt(tx, customer, last);
   if (listener_) listener_(tx, before, after);
 }
 

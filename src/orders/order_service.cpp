@@ -33,7 +33,7 @@ void OrderService::Recount(db::Session& tx, const customers::Customer& customer)
       stats.last_visit_at == customer.last_visit_at) {
     return;
   }
-  customers_.SetPurchaseStats(tx, customer.id, stats);
+  customers_.SetPurchaseStats(tx, customer, stats);
 }
 
 core::Result<OrderPage> OrderService::List(const core::Principal& who, const OrderFilter& filter,
