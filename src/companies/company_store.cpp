@@ -9,6 +9,7 @@
 #include "core/text.hpp"
 #include "core/time.hpp"
 #include "db/keyset.hpp"
+#include "db/records.hpp"
 
 namespace rapport::companies {
 
@@ -95,14 +96,11 @@ core::Result<bool> CompanyStore::Update(db::Session& session, Company& company) 
   query.Sql(", phone = ").Param(company.phone).Sql(", address = ").Param(company.address);
   query.Sql(", version = version + 1, updated_at = ").Param(updated_at);
   query.Sql(" WHERE id = ").Param(company.id).Sql(" AND version = ").Param(company.version);
-  int64_t changed = 0;
-  try {
-    changed = session.Exec(query);
-  } catch (const std::exception& e) {
-    if (db::IsUniqueViolation(e)) return DuplicateName();
-    throw;
-  }
-  if (changed == 0) return false;
+  auto changed = db::ExecChecked(session, query, [](const std::exception& e) {
+    return db::IsUniqueViolation(e) ? std::optional(DuplicateName()) : std::nullopt;
+  });
+  if (!changed) return changed.error();
+  if (*changed == 0) return false;
   company.version += 1;
   company.updated_at = updated_at;
   return true;
@@ -111,10 +109,7 @@ core::Result<bool> CompanyStore::Update(db::Session& session, Company& company) 
 bool CompanyStore::Delete(db::Session& session, std::string_view id,
                           std::optional<int64_t> expected_version) const {
   LockCustomers(session, id);
-  db::Query query("DELETE FROM companies WHERE id = ");
-  query.Param(id);
-  if (expected_version) query.Sql(" AND version = ").Param(*expected_version);
-  return session.Exec(query) > 0;
+  return db::DeleteById(session, "companies", id, expected_version);
 }
 
 std::string CompanyStore::FindOrCreateByName(db::Session& session, std::string_view name) const {

@@ -346,14 +346,9 @@ core::Result<bool> CustomerStore::Update(db::Session& session, Customer& c,
   query.Sql(", version = version + 1, updated_at = ").Param(updated_at);
   query.Sql(", doc = ").Param(doc);
   query.Sql(" WHERE id = ").Param(c.id).Sql(" AND version = ").Param(c.version);
-  int64_t changed = 0;
-  try {
-    changed = session.Exec(query);
-  } catch (const std::exception& e) {
-    if (auto error = ConstraintError(e)) return *error;
-    throw;
-  }
-  if (changed == 0) return false;
+  auto changed = db::ExecChecked(session, query, ConstraintError);
+  if (!changed) return changed.error();
+  if (*changed == 0) return false;
   if (tags_changed) {
     session.Exec(db::Query("DELETE FROM customer_tags WHERE customer_id = ").Param(c.id));
     InsertTags(session, std::span<const Customer>(&c, 1));
@@ -365,10 +360,7 @@ core::Result<bool> CustomerStore::Update(db::Session& session, Customer& c,
 
 bool CustomerStore::Delete(db::Session& session, std::string_view id,
                            std::optional<int64_t> expected_version) const {
-  db::Query query("DELETE FROM customers WHERE id = ");
-  query.Param(id);
-  if (expected_version) query.Sql(" AND version = ").Param(*expected_version);
-  return session.Exec(query) > 0;
+  return db::DeleteById(session, "customers", id, expected_version);
 }
 
 void CustomerStore::SetLastInteractionAt(db::Session& session, const Customer& c) const {

@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/result.hpp"
 #include "db/database.hpp"
 
 namespace rapport::db {
@@ -56,6 +57,31 @@ void InsertRows(Session& session, std::string_view head, std::size_t count,
     }
     session.Exec(query);
   }
+}
+
+// Runs `query` (an INSERT, or an UPDATE guarded by `AND version = …`) and returns how many
+// rows it changed. A constraint violation comes back as the error `constraint_error` (a
+// function of the exception returning std::optional<core::Error>) makes of it; any other
+// failure, or one it makes nothing of, throws.
+template <typename ConstraintError>
+core::Result<int64_t> ExecChecked(Session& session, const Query& query,
+                                  const ConstraintError& constraint_error) {
+  try {
+    return session.Exec(query);
+  } catch (const std::exception& e) {
+    if (std::optional<core::Error> error = constraint_error(e)) return *std::move(error);
+    throw;
+  }
+}
+
+// Deletes the row of `table` whose id is `id`, only at `expected_version` when one is given.
+// Returns whether a row was deleted.
+inline bool DeleteById(Session& session, std::string_view table, std::string_view id,
+                       std::optional<int64_t> expected_version) {
+  Query query("DELETE FROM ");
+  query.Sql(table).Sql(" WHERE id = ").Param(id);
+  if (expected_version) query.Sql(" AND version = ").Param(*expected_version);
+  return session.Exec(query) > 0;
 }
 
 }  // namespace rapport::db

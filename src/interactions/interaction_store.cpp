@@ -97,11 +97,8 @@ core::Status InteractionStore::Insert(db::Session& session, const Interaction& i
   query.Param(i.duration_minutes).Sql(", ").Param(i.remind_before_minutes).Sql(", ");
   query.Param(i.completed_at).Sql(", ").Param(i.version).Sql(", ").Param(i.created_at);
   query.Sql(", ").Param(i.updated_at).Sql(")");
-  try {
-    session.Exec(query);
-  } catch (const std::exception& e) {
-    if (auto error = ConstraintError(e)) return *error;
-    throw;
+  if (auto inserted = db::ExecChecked(session, query, ConstraintError); !inserted) {
+    return inserted.error();
   }
   return core::Ok{};
 }
@@ -117,14 +114,9 @@ core::Result<bool> InteractionStore::Update(db::Session& session, Interaction& i
   query.Sql(", completed_at = ").Param(i.completed_at);
   query.Sql(", version = version + 1, updated_at = ").Param(updated_at);
   query.Sql(" WHERE id = ").Param(i.id).Sql(" AND version = ").Param(i.version);
-  int64_t changed = 0;
-  try {
-    changed = session.Exec(query);
-  } catch (const std::exception& e) {
-    if (auto error = ConstraintError(e)) return *error;
-    throw;
-  }
-  if (changed == 0) return false;
+  auto changed = db::ExecChecked(session, query, ConstraintError);
+  if (!changed) return changed.error();
+  if (*changed == 0) return false;
   i.version += 1;
   i.updated_at = updated_at;
   return true;
@@ -132,10 +124,7 @@ core::Result<bool> InteractionStore::Update(db::Session& session, Interaction& i
 
 bool InteractionStore::Delete(db::Session& session, std::string_view id,
                               std::optional<int64_t> expected_version) const {
-  db::Query query("DELETE FROM interactions WHERE id = ");
-  query.Param(id);
-  if (expected_version) query.Sql(" AND version = ").Param(*expected_version);
-  return session.Exec(query) > 0;
+  return db::DeleteById(session, "interactions", id, expected_version);
 }
 
 std::optional<std::string> InteractionStore::LastInteractionAt(

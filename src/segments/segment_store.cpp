@@ -5,6 +5,7 @@
 #include "core/text.hpp"
 #include "core/time.hpp"
 #include "db/keyset.hpp"
+#include "db/records.hpp"
 
 namespace rapport::segments {
 
@@ -76,14 +77,11 @@ core::Result<bool> SegmentStore::Update(db::Session& session, Segment& s) const 
   query.Sql(", rules = ").Param(RulesText(s));
   query.Sql(", version = version + 1, updated_at = ").Param(updated_at);
   query.Sql(" WHERE id = ").Param(s.id).Sql(" AND version = ").Param(s.version);
-  int64_t changed = 0;
-  try {
-    changed = session.Exec(query);
-  } catch (const std::exception& e) {
-    if (db::IsUniqueViolation(e)) return DuplicateName();
-    throw;
-  }
-  if (changed == 0) return false;
+  auto changed = db::ExecChecked(session, query, [](const std::exception& e) {
+    return db::IsUniqueViolation(e) ? std::optional(DuplicateName()) : std::nullopt;
+  });
+  if (!changed) return changed.error();
+  if (*changed == 0) return false;
   s.version += 1;
   s.updated_at = updated_at;
   return true;
@@ -91,10 +89,7 @@ core::Result<bool> SegmentStore::Update(db::Session& session, Segment& s) const 
 
 bool SegmentStore::Delete(db::Session& session, std::string_view id,
                           std::optional<int64_t> expected_version) const {
-  db::Query query("DELETE FROM segments WHERE id = ");
-  query.Param(id);
-  if (expected_version) query.Sql(" AND version = ").Param(*expected_version);
-  return session.Exec(query) > 0;
+  return db::DeleteById(session, "segments", id, expected_version);
 }
 
 core::Page SegmentStore::List(db::Session& session, const SegmentFilter& filter,

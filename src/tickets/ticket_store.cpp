@@ -111,11 +111,8 @@ core::Status TicketStore::Insert(db::Session& session, const Ticket& t) const {
   query.Param(t.created_by.id).Sql(", ").Param(t.resolution).Sql(", ").Param(t.resolved_at);
   query.Sql(", ").Param(t.version).Sql(", ").Param(t.created_at).Sql(", ").Param(t.updated_at);
   query.Sql(")");
-  try {
-    session.Exec(query);
-  } catch (const std::exception& e) {
-    if (auto error = ConstraintError(e)) return *error;
-    throw;
+  if (auto inserted = db::ExecChecked(session, query, ConstraintError); !inserted) {
+    return inserted.error();
   }
   return core::Ok{};
 }
@@ -130,14 +127,9 @@ core::Result<bool> TicketStore::Update(db::Session& session, Ticket& t) const {
   query.Sql(", resolution = ").Param(t.resolution).Sql(", resolved_at = ").Param(t.resolved_at);
   query.Sql(", version = version + 1, updated_at = ").Param(updated_at);
   query.Sql(" WHERE id = ").Param(t.id).Sql(" AND version = ").Param(t.version);
-  int64_t changed = 0;
-  try {
-    changed = session.Exec(query);
-  } catch (const std::exception& e) {
-    if (auto error = ConstraintError(e)) return *error;
-    throw;
-  }
-  if (changed == 0) return false;
+  auto changed = db::ExecChecked(session, query, ConstraintError);
+  if (!changed) return changed.error();
+  if (*changed == 0) return false;
   t.version += 1;
   t.updated_at = updated_at;
   return true;
@@ -145,10 +137,7 @@ core::Result<bool> TicketStore::Update(db::Session& session, Ticket& t) const {
 
 bool TicketStore::Delete(db::Session& session, std::string_view id,
                          std::optional<int64_t> expected_version) const {
-  db::Query query("DELETE FROM tickets WHERE id = ");
-  query.Param(id);
-  if (expected_version) query.Sql(" AND version = ").Param(*expected_version);
-  return session.Exec(query) > 0;
+  return db::DeleteById(session, "tickets", id, expected_version);
 }
 
 TicketPage TicketStore::List(db::Session& session, const TicketFilter& filter,
