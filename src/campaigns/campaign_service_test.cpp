@@ -6,7 +6,6 @@
 #include "core/ids.hpp"
 #include "core/time.hpp"
 #include "customers/customer_service.hpp"
-#include "db/migrations.hpp"
 #include "db/test_database.hpp"
 #include "email/mail_settings.hpp"
 #include "segments/segment_service.hpp"
@@ -20,8 +19,7 @@ class CampaignServiceTest : public ::testing::TestWithParam<db::Engine> {
  protected:
   void SetUp() override {
     RAPPORT_SKIP_UNLESS_ENGINE(GetParam());
-    database_ = db::Database::Open(db::test::FreshUrl(GetParam()));
-    db::Migrate(*database_);
+    database_ = db::test::OpenMigrated(GetParam());
     companies_ = std::make_unique<companies::CompanyService>(*database_);
     customers_ = std::make_unique<customers::CustomerService>(*database_, *companies_);
     segments_ = std::make_unique<segments::SegmentService>(*database_, *customers_);
@@ -30,20 +28,7 @@ class CampaignServiceTest : public ::testing::TestWithParam<db::Engine> {
     emails_ = std::make_unique<email::EmailService>(*database_, *customers_, *settings);
     campaigns_ = std::make_unique<CampaignService>(*database_, *customers_, *segments_, *emails_,
                                                    CampaignOptions{.rate = 0});
-    admin_.kind = core::Principal::Kind::kUser;
-    admin_.role = core::Role::kAdmin;
-    admin_.id = core::NewId();
-    database_->Apply([&](db::Session& tx) {
-      const std::string now = core::FormatTimestamp(core::Now());
-      tx.Exec(db::Query("INSERT INTO users (id, email, name, role, password_hash, created_at, "
-                        "updated_at) VALUES (")
-                  .Param(admin_.id)
-                  .Sql(", 'admin@example.com', 'Admin', 'admin', 'x', ")
-                  .Param(now)
-                  .Sql(", ")
-                  .Param(now)
-                  .Sql(")"));
-    });
+    admin_ = db::test::AddUser(*database_, "admin", core::Role::kAdmin);
   }
 
   void AddCustomers(int n) {

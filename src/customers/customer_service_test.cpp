@@ -8,7 +8,6 @@
 
 #include "companies/company_service.hpp"
 #include "core/page.hpp"
-#include "db/migrations.hpp"
 #include "db/test_database.hpp"
 
 namespace rapport::customers {
@@ -20,8 +19,7 @@ class CustomerDocumentsTest : public ::testing::TestWithParam<db::Engine> {
  protected:
   void SetUp() override {
     RAPPORT_SKIP_UNLESS_ENGINE(GetParam());
-    database_ = db::Database::Open(db::test::FreshUrl(GetParam()), {.pool_size = 2});
-    db::Migrate(*database_);
+    database_ = db::test::OpenMigrated(GetParam(), {.pool_size = 2});
     companies_ = std::make_unique<companies::CompanyService>(*database_);
     customers_ = std::make_unique<CustomerService>(*database_, *companies_);
     admin_.kind = core::Principal::Kind::kUser;

@@ -5,8 +5,7 @@
 //   class MyStoreTest : public ::testing::TestWithParam<db::Engine> {
 //     void SetUp() override {
 //       RAPPORT_SKIP_UNLESS_ENGINE(GetParam());
-//       database_ = db::Database::Open(db::test::FreshUrl(GetParam()));
-//       db::Migrate(*database_);
+//       database_ = db::test::OpenMigrated(GetParam());
 //     }
 //   };
 //   INSTANTIATE_TEST_SUITE_P(Engines, MyStoreTest, db::test::kEngines, db::test::EngineName);
@@ -17,13 +16,18 @@
 #include <atomic>
 #include <cstdlib>
 #include <filesystem>
+#include <memory>
 #include <random>
 #include <stdexcept>
 #include <string>
+#include <utility>
 
 #include <gtest/gtest.h>
 
+#include "core/ids.hpp"
+#include "core/principal.hpp"
 #include "db/database.hpp"
+#include "db/migrations.hpp"
 
 namespace rapport::db::test {
 
@@ -65,6 +69,28 @@ inline std::string FreshUrl(Engine engine) {
   if (!created) throw std::runtime_error("CREATE DATABASE " + name + ": " + error);
   std::string url = admin;
   return url.substr(0, url.rfind('/') + 1) + name;
+}
+
+// A fresh database (FreshUrl) of `engine`, migrated.
+inline std::unique_ptr<Database> OpenMigrated(Engine engine, const Options& options = {}) {
+  auto database = Database::Open(FreshUrl(engine), options);
+  Migrate(*database);
+  return database;
+}
+
+// Adds the user `name` (`name`@example.com, no usable password) with `role`, and returns the
+// principal that user is.
+inline core::Principal AddUser(Database& database, const std::string& name, core::Role role,
+                               std::string id = core::NewId()) {
+  core::Principal who{core::Principal::Kind::kUser, std::move(id), role, ""};
+  database.Apply([&](Session& s) {
+    s.Exec(Query("INSERT INTO users (id, email, name, role, password_hash, created_at, "
+                 "updated_at) VALUES (")
+               .Param(who.id).Sql(", ").Param(name + "@example.com").Sql(", ").Param(name)
+               .Sql(", ").Param(core::RoleName(role))
+               .Sql(", 'x', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')"));
+  });
+  return who;
 }
 
 // Both engines, for INSTANTIATE_TEST_SUITE_P, and test-name suffixes for them.

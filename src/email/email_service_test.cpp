@@ -8,7 +8,6 @@
 #include "core/ids.hpp"
 #include "core/time.hpp"
 #include "customers/customer_service.hpp"
-#include "db/migrations.hpp"
 #include "db/test_database.hpp"
 #include "email/email_timeline.hpp"
 
@@ -21,27 +20,13 @@ class EmailServiceTest : public ::testing::TestWithParam<db::Engine> {
  protected:
   void SetUp() override {
     RAPPORT_SKIP_UNLESS_ENGINE(GetParam());
-    database_ = db::Database::Open(db::test::FreshUrl(GetParam()));
-    db::Migrate(*database_);
+    database_ = db::test::OpenMigrated(GetParam());
     companies_ = std::make_unique<companies::CompanyService>(*database_);
     customers_ = std::make_unique<customers::CustomerService>(*database_, *companies_);
     auto settings = ParseMailSettings({}, "https://crm.test", "secret");
     ASSERT_TRUE(settings.ok());
     emails_ = std::make_unique<EmailService>(*database_, *customers_, *settings);
-    admin_.kind = core::Principal::Kind::kUser;
-    admin_.role = core::Role::kAdmin;
-    admin_.id = core::NewId();
-    database_->Apply([&](db::Session& tx) {
-      const std::string now = core::FormatTimestamp(core::Now());
-      tx.Exec(db::Query("INSERT INTO users (id, email, name, role, password_hash, created_at, "
-                        "updated_at) VALUES (")
-                  .Param(admin_.id)
-                  .Sql(", 'admin@example.com', 'Admin', 'admin', 'x', ")
-                  .Param(now)
-                  .Sql(", ")
-                  .Param(now)
-                  .Sql(")"));
-    });
+    admin_ = db::test::AddUser(*database_, "admin", core::Role::kAdmin);
   }
 
   // Runs the delivery job of `email` once, as the queue would.

@@ -4,7 +4,6 @@
 
 #include "core/ids.hpp"
 #include "core/time.hpp"
-#include "db/migrations.hpp"
 #include "db/test_database.hpp"
 #include "email/email_store.hpp"
 #include "email/tracking.hpp"
@@ -16,8 +15,7 @@ class EngagementRecorderTest : public ::testing::TestWithParam<db::Engine> {
  protected:
   void SetUp() override {
     RAPPORT_SKIP_UNLESS_ENGINE(GetParam());
-    database_ = db::Database::Open(db::test::FreshUrl(GetParam()));
-    db::Migrate(*database_);
+    database_ = db::test::OpenMigrated(GetParam());
     store_ = std::make_unique<EmailStore>(database_->engine());
   }
 

@@ -1,18 +1,12 @@
 #include "orders/order_service.hpp"
 
 #include <gtest/gtest.h>
-#include <libpq-fe.h>
-#include <unistd.h>
 
-#include <atomic>
-#include <cstdlib>
-#include <filesystem>
 #include <map>
-#include <random>
 #include <set>
 
 #include "companies/company_service.hpp"
-#include "db/migrations.hpp"
+#include "db/test_database.hpp"
 #include "orders/currency.hpp"
 #include "orders/order_timeline.hpp"
 
@@ -21,32 +15,11 @@ namespace {
 
 using nlohmann::json;
 
-std::string FreshUrl(db::Engine engine) {
-  static std::atomic<int> counter{0};
-  std::random_device random;
-  const std::string name = "rapport_orders_" + std::to_string(getpid()) + "_" +
-                           std::to_string(counter++) + "_" + std::to_string(random() % 100000);
-  if (engine == db::Engine::kSqlite) {
-    auto dir = std::filesystem::temp_directory_path() / name;
-    std::filesystem::create_directories(dir);
-    return "sqlite://" + (dir / "test.db").string();
-  }
-  const char* admin = std::getenv("RAPPORT_TEST_PG");
-  PGconn* connection = PQconnectdb(admin);
-  PQclear(PQexec(connection, ("CREATE DATABASE " + name).c_str()));
-  PQfinish(connection);
-  std::string url = admin;
-  return url.substr(0, url.rfind('/') + 1) + name;
-}
-
 class OrderServiceTest : public ::testing::TestWithParam<db::Engine> {
  protected:
   void SetUp() override {
-    if (GetParam() == db::Engine::kPostgres && std::getenv("RAPPORT_TEST_PG") == nullptr) {
-      GTEST_SKIP() << "RAPPORT_TEST_PG is not set";
-    }
-    database_ = db::Database::Open(FreshUrl(GetParam()), {.pool_size = 2});
-    db::Migrate(*database_);
+    RAPPORT_SKIP_UNLESS_ENGINE(GetParam());
+    database_ = db::test::OpenMigrated(GetParam(), {.pool_size = 2});
     companies_ = std::make_unique<companies::CompanyService>(*database_);
     customers_ = std::make_unique<customers::CustomerService>(*database_, *companies_);
     orders_ = std::make_unique<OrderService>(*database_, *customers_, "USD");

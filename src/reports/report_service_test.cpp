@@ -8,7 +8,6 @@
 #include "core/ids.hpp"
 #include "core/time.hpp"
 #include "customers/customer_service.hpp"
-#include "db/migrations.hpp"
 #include "db/test_database.hpp"
 #include "email/email_service.hpp"
 
@@ -21,8 +20,7 @@ class ReportServiceTest : public ::testing::TestWithParam<db::Engine> {
  protected:
   void SetUp() override {
     RAPPORT_SKIP_UNLESS_ENGINE(GetParam());
-    database_ = db::Database::Open(db::test::FreshUrl(GetParam()));
-    db::Migrate(*database_);
+    database_ = db::test::OpenMigrated(GetParam());
     companies_ = std::make_unique<companies::CompanyService>(*database_);
     customers_ = std::make_unique<customers::CustomerService>(*database_, *companies_);
     auto settings = email::ParseMailSettings({}, "https://crm.test", "secret");
@@ -39,22 +37,7 @@ class ReportServiceTest : public ::testing::TestWithParam<db::Engine> {
   }
 
   core::Principal User(const std::string& name, core::Role role) {
-    core::Principal who;
-    who.kind = core::Principal::Kind::kUser;
-    who.role = role;
-    who.id = core::NewId();
-    const std::string role_name(core::RoleName(role));
-    Exec(std::move(db::Query("INSERT INTO users (id, email, name, role, password_hash, created_at, "
-                             "updated_at) VALUES (")
-                       .Param(who.id)
-                       .Sql(", ")
-                       .Param(name + "@example.com")
-                       .Sql(", ")
-                       .Param(name)
-                       .Sql(", ")
-                       .Param(role_name)
-                       .Sql(", 'x', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')")));
-    return who;
+    return db::test::AddUser(*database_, name, role);
   }
 
   // A customer created at `created_at` with its status history (`statuses`, the first being

@@ -1,18 +1,12 @@
 #include "rules/rule_sql.hpp"
 
 #include <gtest/gtest.h>
-#include <libpq-fe.h>
-#include <unistd.h>
 
-#include <atomic>
-#include <cstdlib>
-#include <filesystem>
-#include <random>
 #include <set>
 #include <string>
 
 #include "core/time.hpp"
-#include "db/migrations.hpp"
+#include "db/test_database.hpp"
 
 namespace rapport::rules {
 namespace {
@@ -86,39 +80,15 @@ TEST(RuleSqlTest, TagsAreProbedNextToANarrowerCondition) {
 }
 
 // The fixture: a migrated database of the engine under test with a handful of customers.
-std::string FreshUrl(db::Engine engine) {
-  static std::atomic<int> counter{0};
-  std::random_device random;
-  const std::string name = "rapport_rules_" + std::to_string(getpid()) + "_" +
-                           std::to_string(counter++) + "_" + std::to_string(random() % 100000);
-  if (engine == db::Engine::kSqlite) {
-    auto dir = std::filesystem::temp_directory_path() / name;
-    std::filesystem::create_directories(dir);
-    return "sqlite://" + (dir / "test.db").string();
-  }
-  const char* admin = std::getenv("RAPPORT_TEST_PG");
-  PGconn* connection = PQconnectdb(admin);
-  PQclear(PQexec(connection, ("CREATE DATABASE " + name).c_str()));
-  PQfinish(connection);
-  std::string url = admin;
-  return url.substr(0, url.rfind('/') + 1) + name;
-}
-
 constexpr char kOwner[] = "01890a5d-ac96-774b-bcce-b302099a8057";
 
 class RuleSqlEngineTest : public ::testing::TestWithParam<db::Engine> {
  protected:
   void SetUp() override {
-    if (GetParam() == db::Engine::kPostgres && std::getenv("RAPPORT_TEST_PG") == nullptr) {
-      GTEST_SKIP() << "RAPPORT_TEST_PG is not set";
-    }
-    database_ = db::Database::Open(FreshUrl(GetParam()), {.pool_size = 2});
-    db::Migrate(*database_);
+    RAPPORT_SKIP_UNLESS_ENGINE(GetParam());
+    database_ = db::test::OpenMigrated(GetParam(), {.pool_size = 2});
+    db::test::AddUser(*database_, "o", core::Role::kAgent, kOwner);
     database_->Apply([](db::Session& s) {
-      s.Exec(db::Query("INSERT INTO users (id, email, name, role, password_hash, created_at, "
-                       "updated_at) VALUES (")
-                 .Param(kOwner).Sql(", 'o@example.com', 'O', 'agent', 'x', '2026-01-01T00:00:00Z', "
-                                    "'2026-01-01T00:00:00Z')"));
       s.Exec(db::Query("INSERT INTO companies (id, name, created_at, updated_at) VALUES "
                        "('c1', 'Acme Rockets', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')"));
     });

@@ -13,7 +13,6 @@
 #include "core/principal.hpp"
 #include "customers/customer_service.hpp"
 #include "db/database.hpp"
-#include "db/migrations.hpp"
 #include "db/test_database.hpp"
 #include "interactions/interaction_service.hpp"
 #include "tickets/ticket_service.hpp"
@@ -24,8 +23,7 @@ class ActivityServiceTest : public ::testing::TestWithParam<db::Engine> {
  protected:
   void SetUp() override {
     RAPPORT_SKIP_UNLESS_ENGINE(GetParam());
-    database_ = db::Database::Open(db::test::FreshUrl(GetParam()), {.pool_size = 2});
-    db::Migrate(*database_);
+    database_ = db::test::OpenMigrated(GetParam(), {.pool_size = 2});
     companies_ = std::make_unique<companies::CompanyService>(*database_);
     customers_ = std::make_unique<customers::CustomerService>(*database_, *companies_);
     interactions_ = std::make_unique<interactions::InteractionService>(*database_, *customers_);
@@ -40,15 +38,7 @@ class ActivityServiceTest : public ::testing::TestWithParam<db::Engine> {
 
   // A staff user in the users table, as a principal.
   core::Principal Staff(const std::string& name, core::Role role) {
-    core::Principal who{core::Principal::Kind::kUser, core::NewId(), role, ""};
-    database_->Apply([&](db::Session& s) {
-      s.Exec(db::Query("INSERT INTO users (id, email, name, role, password_hash, created_at, "
-                       "updated_at) VALUES (")
-                 .Param(who.id).Sql(", ").Param(name + "@example.com").Sql(", ").Param(name)
-                 .Sql(", ").Param(core::RoleName(role)).Sql(", 'x', '2026-01-01T00:00:00Z', "
-                                                          "'2026-01-01T00:00:00Z')"));
-    });
-    return who;
+    return db::test::AddUser(*database_, name, role);
   }
 
   std::string NewCustomer(const std::string& name, const std::string& owner_id) {
