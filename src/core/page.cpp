@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "core/json_text.hpp"
 #include "core/text.hpp"
 
 namespace rapport::core {
@@ -53,8 +54,16 @@ std::string SortSignature(const std::vector<SortKey>& sort) {
 }  // namespace
 
 std::string EncodeCursor(const std::vector<SortKey>& sort, const std::vector<std::string>& values) {
-  nlohmann::json doc = {{"s", SortSignature(sort)}, {"v", values}};
-  return Base64UrlEncode(doc.dump());
+  // {"s": signature, "v": [values]}, written as text: every page of every list makes one.
+  std::string doc = R"({"s":)";
+  AppendJsonString(doc, SortSignature(sort));
+  doc += R"(,"v":[)";
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    if (i > 0) doc += ',';
+    AppendJsonString(doc, values[i]);
+  }
+  doc += "]}";
+  return Base64UrlEncode(doc);
 }
 
 Result<std::vector<std::string>> DecodeCursor(std::string_view cursor,

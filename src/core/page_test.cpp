@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "core/json_reader.hpp"
+#include "core/text.hpp"
 
 namespace rapport::core {
 namespace {
@@ -28,6 +29,19 @@ TEST(PageTest, CursorsRoundTripAndAreBoundToTheirOrder) {
   EXPECT_FALSE(DecodeCursor(cursor, other));
   EXPECT_FALSE(DecodeCursor("not-a-cursor", sort));
   EXPECT_FALSE(DecodeCursor("", sort));
+}
+
+TEST(PageTest, CursorsCarryAnyTextAsJson) {
+  std::vector<SortKey> sort = {{"name", true}, {"id", false}};
+  const std::vector<std::string> awkward = {"Zoë \"the\" \\ O'Brien\n\t\x01", ""};
+  const std::string cursor = EncodeCursor(sort, awkward);
+  const auto text = Base64UrlDecode(cursor);
+  ASSERT_TRUE(text);
+  EXPECT_EQ(nlohmann::json::parse(*text),
+            nlohmann::json({{"s", "-name,+id,"}, {"v", awkward}}));
+  auto values = DecodeCursor(cursor, sort);
+  ASSERT_TRUE(values);
+  EXPECT_EQ(*values, awkward);
 }
 
 TEST(JsonReaderTest, ReportsEveryProblemByField) {
