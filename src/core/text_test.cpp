@@ -4,6 +4,7 @@
 #include <string>
 
 #include <gtest/gtest.h>
+#include <sodium.h>
 
 namespace rapport::core {
 namespace {
@@ -67,6 +68,19 @@ TEST(Base64UrlTest, RoundTripsAllByteValues) {
   for (size_t n = 0; n <= bytes.size(); n += 37) {
     const std::string part = bytes.substr(0, n);
     EXPECT_EQ(Base64UrlDecode(Base64UrlEncode(part)), part);
+  }
+}
+
+TEST(Base64UrlTest, EncodesAsLibsodiumDoes) {
+  constexpr int kVariant = sodium_base64_VARIANT_URLSAFE_NO_PADDING;
+  std::string bytes;
+  for (int n = 0; n <= 100; ++n) {
+    std::string expected(sodium_base64_encoded_len(bytes.size(), kVariant), '\0');
+    sodium_bin2base64(expected.data(), expected.size(),
+                      reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(), kVariant);
+    expected.pop_back();  // the terminating NUL
+    EXPECT_EQ(Base64UrlEncode(bytes), expected) << n << " bytes";
+    bytes.push_back(static_cast<char>(n * 97 + 13));
   }
 }
 
