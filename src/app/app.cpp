@@ -5,7 +5,10 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <condition_variable>
+#include <deque>
 #include <mutex>
+#include <thread>
 #include <fstream>
 #include <stdexcept>
 
@@ -66,24 +69,38 @@ namespace rapport::app {
 
 namespace {
 
-// Log lines are collected in memory and reach stdout in chunks of kChunkBytes (and every
-// second and at warnings, when spdlog flushes), so logging a request costs a copy, not a
-// system call. The chunk is written after the lines' mutex is released: a thread that fills a
-// chunk takes the write mutex first, so chunks leave in order, but the other threads go on
-// adding lines while it writes.
+// Log lines are collected in memory and reach stdout in chunks of kChunkBytes, written by a
+// thread of the sink's own: logging a request costs a copy, never a system call, and a write
+// the kernel holds up (a disk busy with writeback) holds up no request. Up to kMaxPending
+// chunks wait to be written; past that, loggers wait for the writer rather than drop lines.
+// spdlog flushes every second and at warnings; flush() returns once everything logged before
+// it is written (tools wait for the lifecycle events).
 class ChunkedStdoutSink final : public spdlog::sinks::sink {
  public:
-  ~ChunkedStdoutSink() override { flush(); }
+  ChunkedStdoutSink() : writer_([this] { WriteChunks(); }) {}
+  ~ChunkedStdoutSink() override {
+    flush();
+    {
+      std::lock_guard lock(mutex_);
+      stopping_ = true;
+    }
+    changed_.notify_all();
+    writer_.join();
+  }
 
   void log(const spdlog::details::log_msg& msg) override {
-    std::unique_lock lines(lines_mutex_);
+    std::unique_lock lock(mutex_);
     lines_.append(msg.payload.data(), msg.payload.size());
     lines_.push_back('\n');
-    if (lines_.size() >= kChunkBytes) Write(lines);
+    if (lines_.size() < kChunkBytes) return;
+    changed_.wait(lock, [&] { return pending_.size() < kMaxPending; });
+    HandOver();
   }
   void flush() override {
-    std::unique_lock lines(lines_mutex_);
-    Write(lines);
+    std::unique_lock lock(mutex_);
+    HandOver();
+    const uint64_t target = handed_over_;
+    changed_.wait(lock, [&] { return written_ >= target; });
   }
   // Lines are written as they are given (the access log and events are JSON already).
   void set_pattern(const std::string&) override {}
@@ -91,20 +108,42 @@ class ChunkedStdoutSink final : public spdlog::sinks::sink {
 
  private:
   static constexpr std::size_t kChunkBytes = 64 << 10;
+  static constexpr std::size_t kMaxPending = 16;
 
-  void Write(std::unique_lock<std::mutex>& lines) {
-    std::string chunk;
-    chunk.swap(lines_);
+  // Queues the lines collected so far for the writer (mutex_ held).
+  void HandOver() {
+    if (lines_.empty()) return;
+    pending_.push_back(std::move(lines_));
+    lines_ = std::string();
     lines_.reserve(kChunkBytes + 1024);
-    std::lock_guard write(write_mutex_);
-    lines.unlock();
-    std::fwrite(chunk.data(), 1, chunk.size(), stdout);
-    std::fflush(stdout);
+    ++handed_over_;
+    changed_.notify_all();
   }
 
-  std::mutex lines_mutex_;
-  std::string lines_;  // guarded by lines_mutex_
-  std::mutex write_mutex_;
+  void WriteChunks() {
+    std::unique_lock lock(mutex_);
+    while (true) {
+      changed_.wait(lock, [&] { return stopping_ || !pending_.empty(); });
+      if (pending_.empty()) return;  // stopping, and nothing is left
+      std::string chunk = std::move(pending_.front());
+      pending_.pop_front();
+      lock.unlock();
+      std::fwrite(chunk.data(), 1, chunk.size(), stdout);
+      std::fflush(stdout);
+      lock.lock();
+      ++written_;
+      changed_.notify_all();
+    }
+  }
+
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::string lines_;                // guarded by mutex_
+  std::deque<std::string> pending_;  // guarded by mutex_: chunks for the writer, oldest first
+  uint64_t handed_over_ = 0;         // guarded by mutex_: chunks queued so far
+  uint64_t written_ = 0;             // guarded by mutex_: chunks written so far
+  bool stopping_ = false;            // guarded by mutex_
+  std::thread writer_;               // last: starts once the members above exist
 };
 
 }  // namespace
