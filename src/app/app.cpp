@@ -4,13 +4,13 @@
 #include <sys/stat.h>
 
 #include <algorithm>
-#include <filesystem>
 #include <condition_variable>
 #include <deque>
-#include <mutex>
-#include <thread>
+#include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <stdexcept>
+#include <thread>
 
 #include <spdlog/sinks/sink.h>
 #include <spdlog/spdlog.h>

@@ -374,7 +374,10 @@ core::Status CustomerService::Delete(const core::Principal& who, std::string_vie
 
 void CustomerService::SetPurchaseStats(db::Session& tx, Customer customer,
                                        const PurchaseStats& stats) {
-  store_.SetPurchaseStats(tx, customer, stats);
+  customer.total_spend = stats.total_spend;
+  customer.num_visits = stats.num_visits;
+  customer.last_visit_at = stats.last_visit_at;
+  store_.SetPurchaseStats(tx, std::move(customer));
 }
 
 int64_t CustomerService::WriteMissingDocuments(const std::function<bool()>& stop) {

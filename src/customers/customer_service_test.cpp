@@ -91,7 +91,9 @@ class CustomerDocumentsTest : public ::testing::TestWithParam<db::Engine> {
       responses[id] = customer.dump();
       auto one = customers_->GetJson(admin_, id);
       EXPECT_TRUE(one.ok());
-      if (one.ok()) EXPECT_EQ(nlohmann::json::parse(one->text), customer) << "customer " << id;
+      if (one.ok()) {
+        EXPECT_EQ(nlohmann::json::parse(one->text), customer) << "customer " << id;
+      }
     }
     return responses;
   }
@@ -129,7 +131,8 @@ TEST_P(CustomerDocumentsTest, EveryKindOfWriteLeavesOnlyCurrentDocuments) {
   Update(alone, {{"notes", "changed since"}});
   database_->Apply([&](db::Session& tx) {
     customers_->SetLastInteractionAt(tx, stale, "2026-11-28T08:00:00Z");
-    customers_->SetPurchaseStats(tx, stale, {.total_spend = 300, .num_visits = 1});
+    customers_->SetPurchaseStats(tx, stale,
+                                 {.total_spend = 300, .num_visits = 1, .last_visit_at = {}});
   });
   EXPECT_EQ(Documents()[alone], "");
   const auto rebuilt = nlohmann::json::parse(customers_->GetJson(admin_, alone)->text);

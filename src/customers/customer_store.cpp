@@ -400,12 +400,8 @@ std::vector<StatusChange> CustomerStore::StatusHistory(db::Session& session,
   return history;
 }
 
-void CustomerStore::SetPurchaseStats(db::Session& session, Customer& c,
-                                     const PurchaseStats& stats) const {
+void CustomerStore::SetPurchaseStats(db::Session& session, Customer c) const {
   const int64_t read_version = c.version;
-  c.total_spend = stats.total_spend;
-  c.num_visits = stats.num_visits;
-  c.last_visit_at = stats.last_visit_at;
   c.updated_at = core::FormatTimestamp(core::Now());
   auto update = [&](bool with_document) {
     db::Query query("UPDATE customers SET total_spend = ");
@@ -419,7 +415,6 @@ void CustomerStore::SetPurchaseStats(db::Session& session, Customer& c,
   };
   // When `c` is not the row as it is, the values alone (the trigger clears the document).
   if (!update(true)) update(false);
-  c.version = read_version + 1;
 }
 
 std::string CustomerStore::WriteMissingDocuments(db::Session& session, std::string_view after_id,

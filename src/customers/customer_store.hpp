@@ -80,9 +80,9 @@ class CustomerStore {
   // Oldest first.
   std::vector<StatusChange> StatusHistory(db::Session& session, std::string_view id) const;
 
-  // Writes the order-derived columns of `c` (the row as this transaction read it) and its
-  // document, bumping version and updated_at; `c` is updated to match.
-  void SetPurchaseStats(db::Session& session, Customer& c, const PurchaseStats& stats) const;
+  // Writes the order-derived columns of `c` (the row as this transaction read it, with the new
+  // totals) and its document, bumping version and updated_at.
+  void SetPurchaseStats(db::Session& session, Customer c) const;
 
   // Writes the document of up to `limit` customers that have none, in id order after
   // `after_id` (none when empty), from their rows as this transaction reads them (locked on
