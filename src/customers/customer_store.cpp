@@ -364,13 +364,9 @@ bool CustomerStore::Delete(db::Session& session, std::string_view id,
 }
 
 void CustomerStore::SetLastInteractionAt(db::Session& session, const Customer& c) const {
-  db::Query query("UPDATE customers SET last_interaction_at = ");
-  query.Param(c.last_interaction_at).Sql(", doc = ").Param(DocumentOf(c));
-  query.Sql(" WHERE id = ").Param(c.id).Sql(" AND version = ").Param(c.version);
-  if (session.Exec(query) > 0) return;
-  // `c` is not the row as it is: the value alone (the trigger clears the document).
-  session.Exec(db::Query("UPDATE customers SET last_interaction_at = ")
-                   .Param(c.last_interaction_at).Sql(" WHERE id = ").Param(c.id));
+  UpdateDerived(session, c, [&](db::Query& query) {
+    query.Sql("last_interaction_at = ").Param(c.last_interaction_at);
+  });
 }
 
 void CustomerStore::RecordStatusChanges(db::Session& session,
@@ -401,20 +397,24 @@ std::vector<StatusChange> CustomerStore::StatusHistory(db::Session& session,
 }
 
 void CustomerStore::SetPurchaseStats(db::Session& session, Customer c) const {
-  const int64_t read_version = c.version;
   c.updated_at = core::FormatTimestamp(core::Now());
-  auto update = [&](bool with_document) {
-    db::Query query("UPDATE customers SET total_spend = ");
-    query.Param(c.total_spend).Sql(", num_visits = ").Param(c.num_visits);
+  UpdateDerived(session, c, [&](db::Query& query) {
+    query.Sql("total_spend = ").Param(c.total_spend).Sql(", num_visits = ").Param(c.num_visits);
     query.Sql(", last_visit_at = ").Param(c.last_visit_at);
     query.Sql(", version = version + 1, updated_at = ").Param(c.updated_at);
-    if (with_document) query.Sql(", doc = ").Param(DocumentOf(c));
-    query.Sql(" WHERE id = ").Param(c.id);
-    if (with_document) query.Sql(" AND version = ").Param(read_version);
-    return session.Exec(query) > 0;
-  };
-  // When `c` is not the row as it is, the values alone (the trigger clears the document).
-  if (!update(true)) update(false);
+  });
+}
+
+void CustomerStore::UpdateDerived(db::Session& session, const Customer& c,
+                                  const std::function<void(db::Query&)>& set) const {
+  db::Query query("UPDATE customers SET ");
+  set(query);
+  query.Sql(", doc = ").Param(DocumentOf(c));
+  query.Sql(" WHERE id = ").Param(c.id).Sql(" AND version = ").Param(c.version);
+  if (session.Exec(query) > 0) return;
+  db::Query values("UPDATE customers SET ");
+  set(values);
+  session.Exec(values.Sql(" WHERE id = ").Param(c.id));
 }
 
 std::string CustomerStore::WriteMissingDocuments(db::Session& session, std::string_view after_id,

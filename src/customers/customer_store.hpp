@@ -103,13 +103,18 @@ class CustomerStore {
                     const std::optional<std::string>& visible_to, const core::PageRequest& page,
                     CustomerColumns columns = CustomerColumns::kAll) const;
   // The same page (kAll) as the response text of GET /customers: each customer's stored
-  // document; those without one read again in one query and written straight from the rows.
+  // document; one without it is read again by its id and written straight from its row.
   std::string ListJson(db::Session& session, const CustomerFilter& filter,
                        const std::optional<std::string>& visible_to,
                        const core::PageRequest& page) const;
 
  private:
   db::Query ByIdQuery(std::string_view id, bool lock) const;
+  // UPDATE customers SET `set` (the derived columns of `c`, appended by `set`) for the row of
+  // `c`: with the document of `c` when the row is still at `c`'s version, else the values
+  // alone (and the trigger clears the document).
+  void UpdateDerived(db::Session& session, const Customer& c,
+                     const std::function<void(db::Query&)>& set) const;
   // Runs the page query, calling `each` for each of the page's rows (columns as selected by
   // `columns`); sets `total` when the page asks for it; returns the next page's cursor.
   std::optional<std::string> ListRows(db::Session& session, const CustomerFilter& filter,
