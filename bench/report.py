@@ -147,7 +147,8 @@ def main():
         ["idle RSS after bootstrap + login", f"{meta['auth_rss_kb'] / 1024:.1f} MB", "info", "—"],
         ["RSS over the soak", flat_line.split(" → ")[0], f"flat within ±{FLAT_TOLERANCE:.0%} of t=15 s",
          "PASS" if flat_ok else "FAIL"],
-        ["RSS after the soak", f"{meta['after_rss_kb'] / 1024:.1f} MB", "info", "—"],
+        ["RSS after the soak", f"{meta['after_rss_kb'] / 1024:.1f} MB (anon "
+         f"{meta['after_anon_kb'] / 1024:.1f}, file {meta['after_file_kb'] / 1024:.1f})", "info", "—"],
     ]
 
     # Terminal
