@@ -84,11 +84,12 @@ core::Result<NewEmail> ParseNewEmail(const nlohmann::json& body);
 // A message the server sends on its own behalf (see EmailService::EnqueueSystemMessage).
 struct SystemMessage {
   std::string to;  // a valid address
-  std::optional<std::string> to_name;
+  std::optional<std::string> to_name = std::nullopt;
   std::string subject;  // one line
   std::string text;
-  std::optional<std::string> html;
-  std::optional<std::string> customer_id;  // when it concerns a customer (portal mail)
+  std::optional<std::string> html = std::nullopt;
+  // When it concerns a customer (portal mail).
+  std::optional<std::string> customer_id = std::nullopt;
 };
 
 // GET /emails filters.

@@ -60,7 +60,7 @@ struct Job {
   std::optional<std::string> dedupe_key = std::nullopt;
   int attempt = 1;  // 1 on the first run; counts runs that were claimed, crashed ones included
   int max_attempts = kDefaultMaxAttempts;
-  core::Timestamp run_at;  // when it was due
+  core::Timestamp run_at{};  // when it was due
 
   // True once the queue is stopping. A long handler may check it and return
   // Outcome::Retry() to hand the job back; a short one can ignore it.

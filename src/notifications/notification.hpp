@@ -49,8 +49,9 @@ struct Notification {
   Subject subject;
   std::string event_time;  // when the thing it is about happens or happened
   std::string created_at;
-  std::optional<std::string> notified_at;  // first pushed to the user: a stream, or email
-  std::optional<std::string> read_at;
+  // First pushed to the user: a stream, or email.
+  std::optional<std::string> notified_at = std::nullopt;
+  std::optional<std::string> read_at = std::nullopt;
 
   // {id, user_id, kind, message, subject {kind, id}, event_time, created_at, notified_at,
   //  read_at}
@@ -76,7 +77,7 @@ struct NewNotification {
   // taken. 1 to kMaxDedupeKeyLength bytes.
   std::string dedupe_key;
   // The customer it concerns, if any: erasing the customer erases the notification.
-  std::optional<std::string> customer_id;
+  std::optional<std::string> customer_id = std::nullopt;
 };
 
 // Checks and normalises `input` (message cleaned and cut, event_time normalised). Invalid
@@ -86,7 +87,7 @@ core::Result<NewNotification> Normalise(NewNotification input);
 // GET /notifications filters.
 struct NotificationFilter {
   bool unread_only = false;                      // ?unread=true
-  std::optional<std::vector<std::string>> kinds;  // ?kind=reminder,ticket_assigned
+  std::optional<std::vector<std::string>> kinds = std::nullopt;  // ?kind=reminder,ticket_assigned
 };
 // BadRequest names the parameter.
 core::Result<NotificationFilter> ParseNotificationFilter(const core::ParamLookup& param);

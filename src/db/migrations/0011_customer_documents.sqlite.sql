@@ -1,10 +1,11 @@
 -- Each customer's API representation as JSON text, written by the writes that have the whole
--- customer at hand (create, update, import, seed): GET /customers and GET /customers/{id} send
+-- customer at hand (create, update, import, seed, and the last interaction and purchase totals
+-- when the row is still at the version they read): GET /customers and GET /customers/{id} send
 -- it as stored instead of reading twenty columns and the company's name for every customer.
 -- NULL means "build it from the columns" (rows written before this migration, and any the
 -- triggers below clear). The triggers keep a stored document from ever being out of date:
--- an update that changes the row without writing a new document clears it (last interaction,
--- purchase totals, the company set to NULL when it is deleted, any future write), a renamed
+-- an update that changes the row without writing a new document clears it (a derived value
+-- written without one, the company set to NULL when it is deleted, any future write), a renamed
 -- company clears its customers' documents, and a document that names another company than the
 -- row's company_id has is not kept.
 ALTER TABLE customers ADD COLUMN doc TEXT;
