@@ -20,10 +20,6 @@
 #include "core/principal.hpp"
 #include "db/migrations.hpp"
 
-#ifndef RAPPORT_VERSION
-#define RAPPORT_VERSION "dev"
-#endif
-
 namespace {
 
 using rapport::app::Config;

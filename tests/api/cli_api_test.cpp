@@ -27,7 +27,7 @@ class CliTest : public ::testing::Test {
 TEST_F(CliTest, VersionPrintsTheVersion) {
   CliResult result = RunCli({"version"});
   EXPECT_EQ(result.exit_code, 0);
-  EXPECT_EQ(result.stdout_text.rfind("rapport ", 0), 0u) << result.stdout_text;
+  EXPECT_EQ(result.stdout_text, "rapport " RAPPORT_VERSION "\n");
 }
 
 TEST_F(CliTest, MigrateIsIdempotent) {
